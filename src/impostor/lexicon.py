@@ -1,0 +1,169 @@
+"""Reading and validating the plain-text lexicons (registries and character tables).
+
+Every lexicon is UTF-8 TSV: ``#`` comment lines first (which must name the source, version and licence),
+then one header row of column names, then rows.  A malformed file is rejected as a whole with its path and line,
+never half-loaded.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+REQUIRED_HEADER_KEYS = ("source", "version", "licence")
+_CODEPOINTS = re.compile(r"^U\+[0-9A-Fa-f]{4,6}( U\+[0-9A-Fa-f]{4,6})*$")
+_HEADER_KEY = re.compile(r"^#\s*(source|version|licen[cs]e)s?\b[^:]*:", re.IGNORECASE)
+KINDS = ("entity", "pattern", "region", "title", "keyword", "affix")
+
+
+class LexiconError(ValueError):
+    """A lexicon, character table or manifest that cannot be used; the message names the path and line."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
+        self.path = str(path)
+        self.line = line
+        where = f"{path}:{line}" if line else f"{path}"
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Table:
+    """One parsed TSV lexicon: its header metadata, column names and rows (each with its line number)."""
+
+    path: Path
+    meta: dict[str, str]
+    columns: tuple[str, ...]
+    rows: tuple[tuple[int, dict[str, str]], ...]
+
+
+def decode_field(text: str) -> str:
+    """A field is literal text, or ``U+XXXX`` code points (space-separated) for characters one cannot see."""
+    if _CODEPOINTS.match(text):
+        return "".join(chr(int(cp[2:], 16)) for cp in text.split(" "))
+    return text
+
+
+def read_table(path: Path | str, required: tuple[str, ...] = (), codepoints: bool = False) -> Table:
+    """Parse one lexicon file.  ``required`` columns must be present and non-empty in every row."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise LexiconError(path, None, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise LexiconError(path, line, "not valid UTF-8") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    meta: dict[str, str] = {}
+    columns: tuple[str, ...] | None = None
+    rows: list[tuple[int, dict[str, str]]] = []
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        line = line.rstrip("\r")
+        if not line.strip():
+            continue
+        if line.startswith("#"):
+            header_key = _HEADER_KEY.match(line) if columns is None else None
+            if header_key:
+                key = header_key.group(1).lower().replace("license", "licence")
+                meta.setdefault(key, line[header_key.end():].strip())
+            continue
+        cells = line.split("\t")
+        if columns is None:
+            columns = tuple(c.strip() for c in cells)
+            if len(set(columns)) != len(columns) or not all(columns):
+                raise LexiconError(path, lineno, f"bad column header {columns!r}")
+            missing = [c for c in required if c not in columns]
+            if missing:
+                raise LexiconError(path, lineno, f"missing column(s) {', '.join(missing)}; has {', '.join(columns)}")
+            missing_meta = [k for k in REQUIRED_HEADER_KEYS if not meta.get(k)]
+            if missing_meta:
+                raise LexiconError(path, 1, "header must name " + ", ".join(f"'# {k}:'" for k in missing_meta))
+            continue
+        if len(cells) > len(columns):
+            raise LexiconError(path, lineno, f"{len(cells)} fields, header has {len(columns)}")
+        cells += [""] * (len(columns) - len(cells))
+        row = dict(zip(columns, (decode_field(c) if codepoints else c.strip() for c in cells)))
+        for col in required:
+            if not row[col]:
+                raise LexiconError(path, lineno, f"empty required field '{col}'")
+        rows.append((lineno, row))
+    if columns is None:
+        raise LexiconError(path, None, "no column header row")
+    return Table(path=path, meta=meta, columns=columns, rows=tuple(rows))
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One ``[[file]]`` of the manifest: a registry file and how its columns are read."""
+
+    path: Path
+    kind: str
+    columns: dict[str, str] = field(default_factory=dict)
+    category: str | None = None
+    categories: dict[str, str] = field(default_factory=dict)
+
+    def category_of(self, row: dict[str, str]) -> str:
+        if self.category:
+            return self.category
+        value = row.get(self.columns.get("category_column", ""), "")
+        return self.categories.get(value) or self.categories.get("*") or value or "other"
+
+
+_SPEC_COLUMN_KEYS = ("name", "aliases", "status", "group", "short", "short_alt", "common_word", "level",
+                     "weight", "position", "category_column")
+
+
+def read_manifest(path: Path | str) -> list[FileSpec]:
+    """Parse ``manifest.toml``: the list of registry files, each checked to exist."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise LexiconError(path, None, f"cannot read: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise LexiconError(path, getattr(exc, "lineno", None), f"invalid TOML: {exc}") from None
+    specs = []
+    for i, entry in enumerate(data.get("file", []), start=1):
+        kind = entry.get("kind")
+        if kind not in KINDS:
+            raise LexiconError(path, None, f"file #{i}: kind must be one of {', '.join(KINDS)}, got {kind!r}")
+        if "path" not in entry or "name" not in entry:
+            raise LexiconError(path, None, f"file #{i}: needs 'path' and 'name'")
+        columns = {k: entry[k] for k in _SPEC_COLUMN_KEYS if k in entry}
+        columns.update({k: v for k, v in entry.items() if k.endswith("_value")})
+        specs.append(FileSpec(path=path.parent / entry["path"], kind=kind, columns=columns,
+                              category=entry.get("category"), categories=dict(entry.get("categories", {}))))
+    if not specs:
+        raise LexiconError(path, None, "lists no [[file]]")
+    return specs
+
+
+def default_lexicon_dir() -> Path:
+    """The shipped lexicons: inside the installed package, or the repository's ``lexicons/`` in a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "lexicons", here.parents[1] / "lexicons"):
+        if (candidate / "manifest.toml").is_file():
+            return candidate
+    raise LexiconError(here / "lexicons", None, "shipped lexicons not found (broken install?)")
+
+
+def load_config(path: Path | str) -> dict[str, Any]:
+    """A small TOML settings file (thresholds, costs)."""
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise LexiconError(path, None, f"cannot read: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise LexiconError(path, getattr(exc, "lineno", None), f"invalid TOML: {exc}") from None

@@ -1,0 +1,154 @@
+"""Text in → normalized tokens: the one definition every later stage (registry, search, scoring) builds on.
+
+A name becomes a sequence of tokens.  Each token keeps
+  * ``text``: its variant form (traditional→simplified, radicals, widths and invisibles folded),
+  * ``visual``: its look-alike key (入→人, 曰→日, Cyrillic С→c, ㄖ→日),
+  * ``readings`` / ``fuzzy``: its toneless pinyin and near-homophone keys,
+  * ``source``: the raw characters it came from, for explanations.
+
+Latin input is brought into the same pinyin space: a run such as ``renminribao`` that spells pinyin becomes
+syllable tokens (ren min ri bao) that compare with Han characters by sound; other runs (cctv, tb) stay letters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable
+
+from .chars import CharTables, is_han
+
+HAN, LATIN, SYLLABLE, DIGIT, OTHER = "han", "latin", "syllable", "digit", "other"
+MAX_NAME_CHARS = 256  # account names are short; longer input is screened on its first 256 characters
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    source: str
+    kind: str
+    visual: str
+    readings: tuple[str, ...] = ()
+    fuzzy: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """A name under normalization: its tokens and every folding step taken (for explanations)."""
+
+    raw: str
+    tokens: tuple[Token, ...]
+    steps: tuple[tuple[str, str, str], ...]
+    truncated: bool = False
+
+    @property
+    def variant(self) -> str:
+        """Same text, other encoding or script form: 人民曰報網 → 人民曰报网."""
+        return "".join(t.text for t in self.tokens)
+
+    @property
+    def skeleton(self) -> str:
+        """The visual skeleton: look-alikes folded to one representative: 入民曰報 → 人民日报."""
+        return "".join(t.visual for t in self.tokens)
+
+    @property
+    def phonetic(self) -> str:
+        """Toneless pinyin, one syllable (the most common reading) per token: 人明日报 → ren ming ri bao."""
+        return " ".join(t.readings[0] if t.readings else t.text for t in self.tokens)
+
+
+class Normalizer:
+    """Compiled once from the character tables; ``normalize`` is then a per-character table walk."""
+
+    def __init__(self, tables: CharTables) -> None:
+        self.tables = tables
+        readings = {r for rs in tables.pinyin.values() for r in rs}
+        # Syllables without a vowel (m, n, ng, hm) are interjections; letting them in would read "tb" as pinyin.
+        self.syllables = frozenset(r for r in readings if any(v in r for v in "aeiouv"))
+        self.max_syllable = max(map(len, self.syllables), default=6)
+        self._han_token = lru_cache(maxsize=None)(self._make_han_token)
+        self._fuzzy = lru_cache(maxsize=None)(tables.fuzzy)
+
+    def normalize(self, name: str) -> Normalized:
+        truncated = len(name) > MAX_NAME_CHARS
+        raw = name[:MAX_NAME_CHARS] if truncated else name
+        fold = self.tables.fold
+        steps: list[tuple[str, str, str]] = []
+        tokens: list[Token] = []
+        latin_run: list[tuple[str, str]] = []  # (letter, source char)
+
+        for ch in raw:
+            folded = fold(ch)
+            if folded.steps:
+                steps.extend(folded.steps)
+            for c in folded.text:
+                if "a" <= c <= "z":
+                    latin_run.append((c, ch))
+                    continue
+                if latin_run:
+                    tokens.extend(self._latin_tokens(latin_run))
+                    latin_run = []
+                tokens.append(self._han_token(c, ch) if is_han(c) else self._other_token(c, ch))
+        if latin_run:
+            tokens.extend(self._latin_tokens(latin_run))
+        return Normalized(raw=name, tokens=tuple(tokens), steps=tuple(steps), truncated=truncated)
+
+    def normalize_many(self, names: Iterable[str]) -> list[Normalized]:
+        """Batch form: repeated names in a batch are normalized once."""
+        seen: dict[str, Normalized] = {}
+        out = []
+        for name in names:
+            result = seen.get(name)
+            if result is None:
+                result = seen[name] = self.normalize(name)
+            out.append(result)
+        return out
+
+    # -- token builders -----------------------------------------------------------------------------------------
+    def _make_han_token(self, c: str, source: str) -> Token:
+        readings = self.tables.readings(c)
+        fuzzy = tuple(dict.fromkeys(self._fuzzy(r) for r in readings))
+        return Token(text=c, source=source, kind=HAN, visual=self.tables.visual_of(c), readings=readings, fuzzy=fuzzy)
+
+    def _other_token(self, c: str, source: str) -> Token:
+        kind = DIGIT if c.isdigit() else OTHER
+        return Token(text=c, source=source, kind=kind, visual=self.tables.visual_of(c))
+
+    def _latin_tokens(self, run: list[tuple[str, str]]) -> list[Token]:
+        letters = "".join(c for c, _ in run)
+        cuts = self.segment_pinyin(letters)
+        if cuts is None:
+            return [Token(text=c, source=src, kind=LATIN, visual=self.tables.visual_of(c)) for c, src in run]
+        tokens = []
+        start = 0
+        for end in cuts:
+            syllable = letters[start:end]
+            source = "".join(src for _, src in run[start:end])
+            tokens.append(Token(text=syllable, source=source, kind=SYLLABLE, visual=syllable,
+                                readings=(syllable,), fuzzy=(self._fuzzy(syllable),)))
+            start = end
+        return tokens
+
+    def segment_pinyin(self, letters: str) -> list[int] | None:
+        """End offsets splitting ``letters`` into the fewest pinyin syllables, or None when it is not pinyin."""
+        n = len(letters)
+        if n == 0 or n > 64:
+            return None
+        best: list[tuple[int, int] | None] = [None] * (n + 1)  # (syllable count, previous cut)
+        best[0] = (0, -1)
+        for i in range(n):
+            if best[i] is None:
+                continue
+            count = best[i][0] + 1
+            for j in range(min(n, i + self.max_syllable), i, -1):
+                if letters[i:j] in self.syllables and (best[j] is None or best[j][0] > count):
+                    best[j] = (count, i)
+        if best[n] is None:
+            return None
+        cuts = []
+        j = n
+        while j > 0:
+            cuts.append(j)
+            j = best[j][1]
+        return cuts[::-1]
+

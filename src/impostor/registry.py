@@ -1,0 +1,213 @@
+"""The registry: protected bodies and the names, patterns and words the rule cares about, normalized once.
+
+Built from the lexicon files listed in ``manifest.toml``.  Everything here is already in normalized form, so the
+search and scoring stages compare like with like.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .lexicon import FileSpec, LexiconError, Table, read_manifest, read_table
+from .normalize import Normalizer, Token
+
+REGION_SLOT, PROVINCE_SLOT, PARTY_SLOT = "{地}", "{省}", "{党委}"
+PARTY_COMMITTEES = ("省委", "市委", "县委", "区委", "州委")
+# A short alias ending in 局 (统计局, 气象局) names a kind of office that exists in every county: not one body.
+GENERIC_OFFICE_ENDINGS = ("局",)
+
+
+@dataclass(frozen=True)
+class Body:
+    """One protected official body (a news unit, organ, military unit or institution)."""
+
+    name: str
+    category: str
+    group: str
+    status: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Form:
+    """One searchable name of a body: its official name or an alias, as tokens."""
+
+    id: int
+    text: str  # as written in the lexicon
+    tokens: tuple[Token, ...]
+    body: Body
+    is_alias: bool
+    weak: bool  # shared with local bodies or an organ-type word: carrying it means review, imitating it no more
+
+    @property
+    def length(self) -> int:
+        return len(self.tokens)
+
+
+@dataclass(frozen=True)
+class RegionName:
+    text: str  # variant form
+    division: str  # the full official name
+    level: int  # 1 province, 2 prefecture, 3 county
+    common_word: bool  # also an ordinary word (公安, 和平): counts only in a region-like use
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A region naming pattern: {地}公安局 is prefix "" + region + suffix "公安局"."""
+
+    text: str
+    prefix: str
+    suffix: str
+    province_only: bool
+    category: str
+    group: str
+
+
+@dataclass(frozen=True)
+class Word:
+    """A title, keyword or affix, in variant form."""
+
+    text: str
+    category: str
+    group: str
+    strength: str = ""  # keywords: high | medium | low;  affixes: prefix | suffix | any
+
+
+@dataclass
+class Registry:
+    forms: list[Form] = field(default_factory=list)
+    regions: dict[str, list[RegionName]] = field(default_factory=dict)
+    patterns: list[Pattern] = field(default_factory=list)
+    titles: dict[str, Word] = field(default_factory=dict)
+    keywords: dict[str, Word] = field(default_factory=dict)
+    affixes: dict[str, Word] = field(default_factory=dict)
+    weights: dict[str, float] = field(default_factory=dict)  # visual key -> distinctiveness in [0, 1]
+    sources: list[Table] = field(default_factory=list)
+
+    @property
+    def bodies(self) -> list[Body]:
+        return list({id(f.body): f.body for f in self.forms}.values())
+
+    def weight(self, token: Token) -> float:
+        return self.weights.get(token.visual, 1.0)
+
+
+def build_registry(manifest: Path, normalizer: Normalizer, extra: list[FileSpec] | None = None) -> Registry:
+    """Read every file of the manifest (plus ``extra`` registry files) into one normalized registry."""
+    specs = read_manifest(manifest) + list(extra or [])
+    registry = Registry()
+    variant = lambda text: normalizer.normalize(text).variant  # noqa: E731 - one-line helper
+
+    keyword_texts: set[str] = set()
+    entity_rows: list[tuple[FileSpec, Table, int, dict[str, str]]] = []
+    for spec in specs:
+        table = read_table(spec.path, required=(spec.columns["name"],))
+        registry.sources.append(table)
+        col = spec.columns
+        for lineno, row in table.rows:
+            name = row[col["name"]]
+            if spec.kind == "entity":
+                if REGION_SLOT in name:
+                    registry.patterns.extend(_patterns(spec, table.path, lineno, name, row, variant))
+                else:
+                    entity_rows.append((spec, table, lineno, row))
+            elif spec.kind == "pattern":
+                registry.patterns.extend(_patterns(spec, table.path, lineno, name, row, variant))
+            elif spec.kind == "region":
+                _add_regions(registry, spec, row, variant)
+            elif spec.kind == "title":
+                registry.titles.setdefault(variant(name), Word(name, spec.category_of(row), row.get(col.get("group", ""), "")))
+            elif spec.kind == "keyword":
+                word = Word(name, spec.category_of(row), row.get(col.get("category_column", ""), ""),
+                            row.get(col.get("weight", ""), "medium") or "medium")
+                registry.keywords.setdefault(variant(name), word)
+                keyword_texts.add(variant(name))
+            elif spec.kind == "affix":
+                position = row.get(col.get("position", ""), "any") or "any"
+                if position not in ("prefix", "suffix", "any"):
+                    raise LexiconError(table.path, lineno, f"position must be prefix, suffix or any, got {position!r}")
+                registry.affixes[variant(name)] = Word(name, "affix", "", position)
+
+    local_words = {p.suffix for p in registry.patterns if p.suffix} | {p.prefix for p in registry.patterns if p.prefix}
+    _add_forms(registry, entity_rows, normalizer, keyword_texts | local_words)
+    registry.weights = _distinctiveness(registry.forms)
+    return registry
+
+
+def _patterns(spec: FileSpec, path: Path, lineno: int, text: str, row: dict[str, str], variant) -> list[Pattern]:
+    slot = PROVINCE_SLOT if PROVINCE_SLOT in text else REGION_SLOT
+    if text.count(slot) != 1:
+        raise LexiconError(path, lineno, f"pattern {text!r} must hold exactly one {REGION_SLOT} or {PROVINCE_SLOT}")
+    prefix, _, suffix = text.partition(slot)
+    suffixes = [suffix.replace(PARTY_SLOT, c) for c in PARTY_COMMITTEES] if PARTY_SLOT in suffix else [suffix]
+    if not (prefix or suffix):
+        raise LexiconError(path, lineno, f"pattern {text!r} has no words around the region slot")
+    category = spec.category_of(row)
+    group = row.get(spec.columns.get("group", ""), "")
+    return [Pattern(text, variant(prefix), variant(s), slot == PROVINCE_SLOT, category, group) for s in suffixes]
+
+
+def _add_regions(registry: Registry, spec: FileSpec, row: dict[str, str], variant) -> None:
+    col = spec.columns
+    full = row[col["name"]]
+    level_text = row.get(col.get("level", ""), "") or col.get("level_value", "3")
+    level = int(level_text) if level_text.isdigit() else 3
+    common = row.get(col.get("common_word", ""), "0") == "1"
+    names = [(full, False)]
+    for key in ("short", "short_alt"):
+        short = row.get(col.get(key, ""), "")
+        if short and short != full:
+            names.append((short, common))
+    for text, is_common in names:
+        v = variant(text)
+        if len(v) < 2:
+            continue
+        bucket = registry.regions.setdefault(v, [])
+        if not any(r.division == full for r in bucket):
+            bucket.append(RegionName(v, full, level, is_common))
+
+
+def _add_forms(registry: Registry, rows, normalizer: Normalizer, generic_words: set[str]) -> None:
+    bodies: dict[str, Body] = {}
+    form_bodies: dict[str, list[tuple[Body, bool, str]]] = defaultdict(list)
+    for spec, table, lineno, row in rows:
+        col = spec.columns
+        name = row[col["name"]]
+        key = normalizer.normalize(name).variant
+        if len(key) < 2:
+            raise LexiconError(table.path, lineno, f"name {name!r} is shorter than two characters after normalization")
+        body = bodies.get(key)
+        if body is None:
+            status = row.get(col.get("status", ""), "") or "current"
+            body = bodies[key] = Body(name, spec.category_of(row), row.get(col.get("group", ""), ""), status,
+                                      f"{table.path.name}:{lineno}")
+        texts = [(name, False)]
+        texts += [(a.strip(), True) for a in row.get(col.get("aliases", ""), "").split("|") if a.strip()]
+        for text, is_alias in texts:
+            v = normalizer.normalize(text).variant
+            if len(v) < 2:
+                continue
+            entries = form_bodies[v]
+            if not any(b is body for b, _, _ in entries):
+                entries.append((body, is_alias, text))
+
+    for v, entries in form_bodies.items():
+        # An official name beats an alias; among equals the first file of the manifest (the most specific) wins.
+        entries.sort(key=lambda e: e[1])
+        body, is_alias, text = entries[0]
+        weak = v in generic_words or (is_alias and len(v) <= 3 and v.endswith(GENERIC_OFFICE_ENDINGS))
+        tokens = normalizer.normalize(text).tokens
+        registry.forms.append(Form(len(registry.forms), text, tokens, body, is_alias, weak))
+
+
+def _distinctiveness(forms: list[Form]) -> dict[str, float]:
+    """How much a character says about which body is meant: 人, 中, 国, 报 say little; 检, 察, 瞭 say much."""
+    df: Counter[str] = Counter()
+    for form in forms:
+        df.update({t.visual for t in form.tokens})
+    n = max(len(forms), 2)
+    return {ch: min(1.0, max(0.0, math.log(n / count) / math.log(n))) for ch, count in df.items()}

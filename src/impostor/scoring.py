@@ -1,0 +1,131 @@
+"""Scoring: how closely a stretch of a name reproduces a registry name.
+
+A weighted edit distance whose substitution cost is chosen per character as the cheapest channel that explains
+the change (identical after folding, look-alike, pinyin spelled in Latin, homophone, near-homophone, near
+look-alike), so 人民曰報 costs one look-alike (報→报 is already folded).  The registry name must be matched whole;
+the name may carry anything before and after it (the affixes are judged later).  Deleting a character of the
+registry name costs more the more distinctive it is (dropping 人民 from 最高人民检察院 is cheap, dropping 检 is not).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .normalize import SYLLABLE, Token
+
+IDENTICAL, LOOKALIKE, PINYIN, HOMOPHONE, NEAR_HOMOPHONE, NEAR_LOOKALIKE, OTHER = (
+    "identical", "look-alike", "pinyin", "homophone", "near-homophone", "near look-alike", "different")
+
+
+@dataclass(frozen=True)
+class Costs:
+    """Channel costs and the per-length budget; read from ``scoring.toml`` beside the lexicons."""
+
+    lookalike: float = 0.05
+    pinyin: float = 0.1
+    homophone: float = 0.25
+    near_homophone: float = 0.3
+    insert: float = 0.25
+    delete_base: float = 0.6
+    delete_weight: float = 0.4
+    budget_per_char: float = 0.16
+    budget_offset: float = -0.2
+    budget_min: float = 0.1
+    block_score: float = 0.75
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "Costs":
+        known = {k: float(v) for k, v in config.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    def budget(self, length: int) -> float:
+        """Total cost a registry name of ``length`` tokens may take and still be imitated (block)."""
+        return max(self.budget_min, self.budget_per_char * length + self.budget_offset)
+
+    def score(self, cost: float, length: int) -> float:
+        """0..1, 1 = exact; ``block_score`` exactly at the budget."""
+        return max(0.0, min(1.0, 1.0 - (1.0 - self.block_score) * cost / self.budget(length)))
+
+
+@dataclass(frozen=True)
+class Op:
+    """One step of an alignment: what became of one registry-name character (or an inserted name character)."""
+
+    channel: str  # identical | look-alike | pinyin | homophone | ... | inserted | deleted
+    expected: str  # the registry name's character ("" for an insertion)
+    found: str  # the name's raw characters ("" for a deletion)
+    cost: float
+
+
+@dataclass(frozen=True)
+class Alignment:
+    cost: float
+    start: int  # token span of the name that reproduces the registry name
+    end: int
+    ops: tuple[Op, ...]
+
+    @property
+    def disguised(self) -> bool:
+        return any(op.channel != IDENTICAL for op in self.ops)
+
+
+def substitution(expected: Token, found: Token, costs: Costs, near: dict[tuple[str, str], float]) -> tuple[float, str]:
+    """Cheapest channel explaining ``found`` where ``expected`` should be."""
+    if expected.text == found.text:
+        return 0.0, IDENTICAL
+    if expected.visual == found.visual:
+        return costs.lookalike, LOOKALIKE
+    if expected.readings and found.readings and not set(expected.readings).isdisjoint(found.readings):
+        return (costs.pinyin, PINYIN) if found.kind == SYLLABLE else (costs.homophone, HOMOPHONE)
+    best = (1.0, OTHER)
+    if expected.fuzzy and found.fuzzy and not set(expected.fuzzy).isdisjoint(found.fuzzy):
+        best = (costs.near_homophone, NEAR_HOMOPHONE)
+    near_cost = near.get((expected.text, found.text))
+    if near_cost is not None and near_cost < best[0]:
+        best = (near_cost, NEAR_LOOKALIKE)
+    return best
+
+
+def align(pattern: tuple[Token, ...], weights: list[float], name: tuple[Token, ...], costs: Costs,
+          near: dict[tuple[str, str], float]) -> Alignment:
+    """Best placement of the whole registry name ``pattern`` inside ``name`` (free prefix and suffix)."""
+    m, n = len(pattern), len(name)
+    delete = [costs.delete_base + costs.delete_weight * w for w in weights]
+    sub = [[substitution(p, t, costs, near) for t in name] for p in pattern]
+    # cost[i][j]: pattern[:i] aligned to a stretch of name ending at j; back[i][j]: 0 sub, 1 delete, 2 insert.
+    cost = [[0.0] * (n + 1) for _ in range(m + 1)]
+    back = [[0] * (n + 1) for _ in range(m + 1)]
+    for i in range(1, m + 1):
+        cost[i][0] = cost[i - 1][0] + delete[i - 1]
+        back[i][0] = 1
+        row, prev, d, s = cost[i], cost[i - 1], delete[i - 1], sub[i - 1]
+        brow = back[i]
+        for j in range(1, n + 1):
+            best, how = prev[j - 1] + s[j - 1][0], 0
+            c = prev[j] + d
+            if c < best:
+                best, how = c, 1
+            # A name character inserted inside the registry name (row 0 is free, so never before it).
+            c = row[j - 1] + costs.insert
+            if c < best:
+                best, how = c, 2
+            row[j], brow[j] = best, how
+    end = min(range(n + 1), key=lambda j: (cost[m][j], -j))
+    # Walk back to recover the ops and the start of the span.
+    ops: list[Op] = []
+    i, j = m, end
+    while i > 0:
+        how = back[i][j]
+        if how == 0:
+            c, channel = sub[i - 1][j - 1]
+            ops.append(Op(channel, pattern[i - 1].text, name[j - 1].source, c))
+            i, j = i - 1, j - 1
+        elif how == 1:
+            ops.append(Op("deleted", pattern[i - 1].text, "", delete[i - 1]))
+            i -= 1
+        else:
+            ops.append(Op("inserted", "", name[j - 1].source, costs.insert))
+            j -= 1
+    ops.reverse()
+    return Alignment(cost=cost[m][end], start=j, end=end, ops=tuple(ops))

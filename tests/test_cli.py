@@ -1,0 +1,89 @@
+"""The command line: one output row per input row, in order; exit 0 on success, 2 on usage or input errors."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from impostor.cli import main
+
+
+def run(args, stdin: bytes = b""):
+    proc = subprocess.run([sys.executable, "-c", "from impostor.cli import main; main()", *args],
+                          input=stdin, capture_output=True)
+    return proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
+
+
+MESSY = "人民曰报首发\n\n夏爽律师\r\n光明的未来\n".encode() + b"\xff\xfebroken\n" + "入民日报".encode()
+
+
+def test_scan_jsonl_keeps_every_row_in_order(tmp_path):
+    src = tmp_path / "names.txt"
+    src.write_bytes(MESSY)
+    code, out, err = run(["scan", str(src)])
+    assert code == 0, err
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["line"] for r in rows] == [1, 2, 3, 4, 5, 6]
+    assert [r["decision"] for r in rows] == ["block", "pass", "review", "pass", "pass", "block"]
+    assert rows[1]["status"] == "empty"
+    assert rows[4]["status"] == "invalid-utf8"
+    assert rows[2]["name"] == "夏爽律师"  # CR stripped
+    assert set(rows[0]) >= {"line", "name", "decision", "score", "category", "target", "reasons"}
+
+
+def test_scan_reads_stdin_and_writes_csv():
+    code, out, _ = run(["scan", "-", "--format", "csv"], stdin="入民日报\n光明的未来\n".encode())
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["line"], r["decision"], r["target"]) for r in rows] == [("1", "block", "人民日报"), ("2", "pass", "")]
+
+
+def test_scan_tsv_output_file_is_written(tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_text("ССТV\n", encoding="utf-8")
+    dst = tmp_path / "out.tsv"
+    code, out, _ = run(["scan", str(src), "--format", "tsv", "--output", str(dst)])
+    assert code == 0 and out == ""
+    header, row = dst.read_text(encoding="utf-8").splitlines()
+    assert header.split("\t")[:3] == ["line", "name", "decision"]
+    assert row.split("\t")[2] == "block"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+
+
+def test_scan_bom_is_not_part_of_the_first_name(tmp_path):
+    src = tmp_path / "bom.txt"
+    src.write_bytes(b"\xef\xbb\xbf" + "入民日报\n".encode())
+    _, out, _ = run(["scan", str(src)])
+    assert json.loads(out)["name"] == "入民日报"
+
+
+@pytest.mark.parametrize("args", [["scan", "does-not-exist.txt"], ["scan", "--format", "xml"], ["frobnicate"],
+                                  ["check"]])
+def test_usage_and_input_errors_exit_2_with_one_line(args):
+    code, out, err = run(args)
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1 and err.startswith("impostor: error:")
+
+
+def test_bad_lexicon_dir_exits_2(tmp_path):
+    code, _, err = run(["check", "--lexicons", str(tmp_path), "入民日报"])
+    assert code == 2 and str(tmp_path) in err
+
+
+def test_check_readable_and_json():
+    code, out, _ = run(["check", "入民日报", "光明的未来"])
+    assert code == 0
+    assert out.splitlines()[0].startswith("block")
+    assert any("入→人 look-alike" in line for line in out.splitlines())
+    code, out, _ = run(["check", "--json", "入民日报"])
+    assert json.loads(out)["target"] == "人民日报"
+
+
+def test_main_is_importable_entry_point():
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0

@@ -1,0 +1,73 @@
+"""The loader accepts the shipped lexicons and rejects malformed ones with path and line."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from impostor import Detector, LexiconError
+from impostor.lexicon import default_lexicon_dir, read_table
+
+
+@pytest.fixture()
+def lexicon_copy(tmp_path) -> Path:
+    target = tmp_path / "lexicons"
+    shutil.copytree(default_lexicon_dir(), target)
+    return target
+
+
+def test_every_shipped_file_names_source_version_and_licence():
+    root = default_lexicon_dir()
+    files = sorted(root.glob("*/*.tsv"))
+    assert len(files) >= 20
+    for path in files:
+        meta = read_table(path).meta
+        assert {"source", "version", "licence"} <= set(meta), path
+
+
+def test_row_with_too_many_fields_is_rejected_with_path_and_line(lexicon_copy):
+    path = lexicon_copy / "registry" / "titles.tsv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.append("律师X\tjudicial\textra\tfields\there\ttoo\tmany")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(LexiconError) as err:
+        Detector(lexicon_copy)
+    assert err.value.path.endswith("titles.tsv")
+    assert err.value.line == len(lines)
+
+
+def test_missing_licence_header_is_rejected(lexicon_copy):
+    path = lexicon_copy / "registry" / "affixes.tsv"
+    text = "\n".join(l for l in path.read_text(encoding="utf-8").splitlines() if not l.startswith("# licence"))
+    path.write_text(text + "\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="licence"):
+        Detector(lexicon_copy)
+
+
+def test_invalid_utf8_is_rejected_with_line(lexicon_copy):
+    path = lexicon_copy / "registry" / "keywords.tsv"
+    path.write_bytes(path.read_bytes() + b"\xff\xfe\tnews_attribute\thigh\t\n")
+    with pytest.raises(LexiconError, match="UTF-8") as err:
+        Detector(lexicon_copy)
+    assert err.value.line is not None
+
+
+def test_unknown_kind_in_manifest_is_rejected(lexicon_copy):
+    manifest = lexicon_copy / "manifest.toml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace('kind = "title"', 'kind = "titel"'),
+                        encoding="utf-8")
+    with pytest.raises(LexiconError, match="kind"):
+        Detector(lexicon_copy)
+
+
+def test_duplicate_character_mapping_is_rejected(lexicon_copy):
+    path = lexicon_copy / "chars" / "t2s.tsv"
+    path.write_text(path.read_text(encoding="utf-8") + "報\t报\tdup\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="duplicate"):
+        Detector(lexicon_copy)
+
+
+def test_missing_file_is_reported(lexicon_copy):
+    (lexicon_copy / "registry" / "military.tsv").unlink()
+    with pytest.raises(LexiconError, match="military.tsv"):
+        Detector(lexicon_copy)

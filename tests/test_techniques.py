@@ -1,0 +1,78 @@
+"""Each evasion technique of the brief, on the name it disguises."""
+
+import pytest
+
+TECHNIQUES = {
+    "look-alike": "入民日报",
+    "look-alike 曰": "人民曰报",
+    "traditional": "人民日報",
+    "homophone": "仁民日报",
+    "near-homophone": "人明日报",
+    "full-width": "ＣＣＴＶ",
+    "cyrillic": "ССТV",
+    "pinyin": "renminribao",
+    "pinyin with space and case": "Renmin Ribao",
+    "mixed han and pinyin": "人民ribao",
+    "initials": "RMRB",
+    "spaces": "人 民 日 报",
+    "dots": "人·民·日·报",
+    "emoji": "人民🔥日报",
+    "zero-width": "人\u200b民\u200d日报",
+    "variation selector": "人\ufe0f民日报",
+    "kangxi radicals": "⼈民⽇报",
+    "supplement radical": "人⺠日报",
+    "split character": "亻民日报",
+    "bopomofo": "人民ㄖ报",
+    "affix 官方": "人民日报官方",
+    "affix prefix and suffix": "官方人民日报快讯",
+}
+
+
+@pytest.mark.parametrize("technique,name", sorted(TECHNIQUES.items()))
+def test_each_technique_is_blocked_with_the_right_target(detector, technique, name):
+    verdict = detector.check(name)
+    assert verdict.decision == "block", (technique, verdict)
+    expected = "中央电视台" if "cctv" in detector.normalize(name).skeleton else "人民日报"
+    assert verdict.target == expected
+
+
+def test_enclosed_ideograph(detector):
+    assert detector.check("㊥国日报").target == "中国日报"
+
+
+def test_other_bodies_by_technique(detector):
+    assert detector.check("新化社").target == "新华社"  # homophone 化/华
+    assert detector.check("央视xinwen").target == "央视新闻"  # pinyin inside Han
+    assert detector.check("最高人民検察院").target == "最高人民检察院"  # Japanese shinjitai 検
+
+
+BENIGN = ["人民公园遛弯", "人民币收藏", "新华字典爱好者", "光明的未来", "环球旅行家", "参考答案君",
+          "海军蓝毛衣店", "故事大王", "小王的烘焙日记", "zhangsan1990", "快乐每一天", "Lucy的小店"]
+
+
+@pytest.mark.parametrize("name", BENIGN)
+def test_ordinary_names_sharing_characters_pass(detector, name):
+    assert detector.check(name).decision == "pass", detector.check(name)
+
+
+def test_exact_name_inside_a_longer_name_is_reviewed_not_blocked(detector):
+    verdict = detector.check("人民日报读者俱乐部")
+    assert verdict.decision == "review"
+    assert verdict.target == "人民日报"
+
+
+def test_disguised_name_inside_a_longer_name_is_blocked(detector):
+    assert detector.check("人民曰报读者俱乐部").decision == "block"
+
+
+def test_registry_names_are_not_confused_with_each_other(detector):
+    assert detector.check("最高人民检察院").target == "最高人民检察院"
+    assert detector.check("最高人民法院").target == "最高人民法院"
+    assert detector.check("人民日报海外版").target == "人民日报海外版"
+
+
+def test_batch_matches_single_calls_in_order(detector):
+    names = ["入民日报", "光明的未来", "夏爽律师", "入民日报", ""]
+    batch = detector.check_many(names)
+    assert [v.name for v in batch] == names
+    assert [v.decision for v in batch] == [detector.check(n).decision for n in names]
