@@ -76,3 +76,15 @@ def test_batch_matches_single_calls_in_order(detector):
     batch = detector.check_many(names)
     assert [v.name for v in batch] == names
     assert [v.decision for v in batch] == [detector.check(n).decision for n in names]
+
+
+def test_former_region_names_count_in_region_patterns(detector):
+    verdict = detector.check("襄樊公安局")
+    assert verdict.decision == "review"
+    assert "former name" in verdict.reasons[0]
+
+
+def test_common_word_region_alone_is_not_flagged(detector):
+    # 公安县 shortens to 公安, 和平区 to 和平: ordinary words that count only in a region-like use.
+    assert detector.check("和平").decision == "pass"
+    assert detector.check("四川").decision == "review"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .chars import INVISIBLE, NOISE
-from .normalize import DIGIT, LATIN, Normalized, Token
+from .normalize import Normalized, Token
 from .registry import Form, Registry
 from .scoring import IDENTICAL, LOOKALIKE, Alignment, Costs
 
@@ -84,7 +84,10 @@ class Decider:
         best = max(signals, key=lambda s: s.key)
         if best.decision == PASS:
             return Verdict(name, PASS, best.score, reasons=best.reasons)
-        others = [r for s in signals if s is not best and s.decision != PASS for r in s.reasons[:1]]
+        # A review lists every signal that led to it; a block adds only rival bodies the name could also imitate.
+        others = [s.reasons[0] for s in signals
+                  if s is not best and s.reasons and s.target != best.target
+                  and (s.decision == BLOCK if best.decision == BLOCK else s.decision != PASS)]
         reasons = best.reasons + tuple(dict.fromkeys(r for r in others if r not in best.reasons))
         return Verdict(name, best.decision, best.score, best.category, best.target, reasons)
 
@@ -174,13 +177,13 @@ class Decider:
                 words.append(pattern.suffix)
             kind = "filler" if pattern.category == "region" else "organ word"
             region_text = hit.text[len(pattern.prefix): len(hit.text) - len(pattern.suffix)]
-            reason = f"region {region_text} ({region.division}) + {kind} {' '.join(words)} (pattern {pattern.text})"
+            reason = f"region {region_text} ({region.label}) + {kind} {' '.join(words)} (pattern {pattern.text})"
             signals.append(Signal(REVIEW, self.scores["pattern"], pattern.category, hit.text, (reason,), len(hit.text)))
         for hit, names in evidence.regions:
             if hit.start == 0 and hit.end == len(variant) and not all(r.common_word for r in names):
-                division = names[0].division
-                signals.append(Signal(REVIEW, self.scores["region"], "region", division,
-                                      (f"region name {hit.text} ({division}) as the whole name",), len(hit.text)))
+                region = names[0]
+                signals.append(Signal(REVIEW, self.scores["region"], "region", region.division,
+                                      (f"region name {hit.text} ({region.label}) as the whole name",), len(hit.text)))
         for hit, word in evidence.titles:
             signals.append(Signal(REVIEW, self.scores["title"], "profession", word.text,
                                   (f"professional title {word.text} ({word.group})",), len(hit.text)))

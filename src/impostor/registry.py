@@ -53,6 +53,11 @@ class RegionName:
     division: str  # the full official name
     level: int  # 1 province, 2 prefecture, 3 county
     common_word: bool  # also an ordinary word (公安, 和平): counts only in a region-like use
+    former: bool = False  # a name no longer in use (襄樊)
+
+    @property
+    def label(self) -> str:
+        return f"{self.division}, former name" if self.former else self.division
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,7 @@ def _add_regions(registry: Registry, spec: FileSpec, row: dict[str, str], varian
     level_text = row.get(col.get("level", ""), "") or col.get("level_value", "3")
     level = int(level_text) if level_text.isdigit() else 3
     common = row.get(col.get("common_word", ""), "0") == "1"
+    former = col.get("status_value") == "former"
     names = [(full, False)]
     for key in ("short", "short_alt"):
         short = row.get(col.get(key, ""), "")
@@ -168,7 +174,7 @@ def _add_regions(registry: Registry, spec: FileSpec, row: dict[str, str], varian
             continue
         bucket = registry.regions.setdefault(v, [])
         if not any(r.division == full for r in bucket):
-            bucket.append(RegionName(v, full, level, is_common))
+            bucket.append(RegionName(v, full, level, is_common, former))
 
 
 def _add_forms(registry: Registry, rows, normalizer: Normalizer, generic_words: set[str]) -> None:
