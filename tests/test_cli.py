@@ -87,3 +87,12 @@ def test_main_is_importable_entry_point():
     with pytest.raises(SystemExit) as exit_info:
         main(["--version"])
     assert exit_info.value.code == 0
+
+
+def test_explain_prints_every_stage():
+    code, out, _ = run(["explain", "人民曰報网"])
+    assert code == 0
+    for heading in ("1. characters", "2. normalized", "3. candidates", "4. words", "5. decision: block"):
+        assert heading in out
+    assert "報→报 traditional" in out
+    assert "skeleton: 人民日报网" in out

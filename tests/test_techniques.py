@@ -88,3 +88,45 @@ def test_common_word_region_alone_is_not_flagged(detector):
     # 公安县 shortens to 公安, 和平区 to 和平: ordinary words that count only in a region-like use.
     assert detector.check("和平").decision == "pass"
     assert detector.check("四川").decision == "review"
+
+
+@pytest.mark.parametrize("name,target,reason", [
+    ("故宫博物馆", "故宫博物院", "馆≈院 same-kind word"),
+    ("东部站区", "东部战区", "站≈战 homophone"),
+    ("国家统计居", "国家统计局", "居≈局 homophone"),
+    ("央视新文", "央视新闻", "文≈闻 homophone"),
+    ("国家税务局总局", "国家税务总局", "inserted 局"),
+    ("中国青年日报", "中国青年报", "inserted 日"),
+    ("人人民民日日报报", "人民日报", "repeated 民"),
+    ("人民日报记者张三", "人民日报", "affix 记者 + person's name 张三"),
+])
+def test_near_names_and_decorations(detector, name, target, reason):
+    verdict = detector.check(name)
+    assert (verdict.decision, verdict.target) == ("block", target), verdict
+    assert reason in verdict.reasons
+
+
+def test_allowlist_lets_the_verified_owner_pass(tmp_path):
+    from impostor import Detector
+
+    allow = tmp_path / "allow.tsv"
+    allow.write_text("account_id\tname\n1001\t人民日报\n2002\t\n", encoding="utf-8")
+    detector = Detector(allowlist=allow)
+    assert detector.check("人民日报", account_id="1001").decision == "pass"
+    assert detector.check("人民日報", account_id="1001").decision == "pass"  # same name, other encoding
+    assert detector.check("人民日报", account_id="9999").decision == "block"
+    assert detector.check("人民日报").decision == "block"
+    assert detector.check("新华社", account_id="1001").decision == "block"  # verified for another name
+    assert detector.check("新华社", account_id="2002").decision == "pass"  # verified under any name
+    verdict = detector.check("人民日报", account_id="1001")
+    assert verdict.reasons[0] == "verified account 1001 (allowlist)" and verdict.target == "人民日报"
+    batch = detector.check_many(["人民日报", "人民日报"], account_ids=["1001", None])
+    assert [v.decision for v in batch] == ["pass", "block"]
+
+
+def test_every_registry_name_identifies_itself(detector):
+    # The registry run against itself: no protected name is taken for another body.
+    for form in detector.registry.forms:
+        verdict = detector.check(form.text)
+        assert verdict.target == form.body.name, (form.text, verdict)
+        assert verdict.decision == ("review" if form.weak else "block"), (form.text, verdict)

@@ -29,8 +29,8 @@ class InputError(click.ClickException):
     exit_code = 2
 
 
-def _detector(lexicons: str | None) -> Detector:
-    return Detector(lexicons)
+def _detector(lexicons: str | None, allowlist: str | None = None) -> Detector:
+    return Detector(lexicons, allowlist=allowlist)
 
 
 lexicons_option = click.option("--lexicons", type=click.Path(file_okay=False), default=None,
@@ -58,6 +58,20 @@ def check(names: tuple[str, ...], as_json: bool, lexicons: str | None) -> None:
         click.echo(f"{verdict.decision:<6}  {verdict.score:.2f}  {verdict.name}{target}")
         for reason in verdict.reasons:
             click.echo(f"        - {reason}")
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--account-id", default=None, help="Account id to look up in the allowlist.")
+@click.option("--allowlist", type=click.Path(dir_okay=False), default=None,
+              help="TSV of verified accounts (account_id[, name]) that pass under their names.")
+@lexicons_option
+def explain(name: str, account_id: str | None, allowlist: str | None, lexicons: str | None) -> None:
+    """Print every step from the raw NAME to the decision: folding, tokens, candidates, words, reasons."""
+    from .explain import explain as trace
+
+    for line in trace(_detector(lexicons, allowlist), name, account_id):
+        click.echo(line)
 
 
 @cli.command()

@@ -8,18 +8,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .chars import INVISIBLE, NOISE
-from .normalize import Normalized, Token
+from .normalize import HAN, Normalized, Token
 from .registry import Form, Registry
-from .scoring import IDENTICAL, LOOKALIKE, Alignment, Costs
+from .scoring import DELETED, IDENTICAL, INSERTED, LOOKALIKE, REPEATED, Alignment, Costs
 
 BLOCK, REVIEW, PASS = "block", "review", "pass"
 RANK = {BLOCK: 2, REVIEW: 1, PASS: 0}
 # Channels no honest writer produces by accident: a name disguised through them is an impostor even with extra text.
 EVASIVE_CHANNELS = {LOOKALIKE}
+PERSON_SLOT = "{名}"
+MAX_PERSON_NAME = 3
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,12 @@ class Decider:
         self.registry = registry
         self.costs = costs
         self.scores = scores
-        self.prefixes = {t for t, w in registry.affixes.items() if w.strength in ("prefix", "any")}
-        self.suffixes = {t for t, w in registry.affixes.items() if w.strength in ("suffix", "any")}
+        plain = {t: w for t, w in registry.affixes.items() if PERSON_SLOT not in w.text}
+        self.prefixes = {t for t, w in plain.items() if w.strength in ("prefix", "any")}
+        self.suffixes = {t for t, w in plain.items() if w.strength in ("suffix", "any")}
+        # "记者{名}": a role word followed by a person's name closes the name (人民日报记者张三).
+        self.person_suffixes = sorted((w.text.replace(PERSON_SLOT, "") for w in registry.affixes.values()
+                                       if w.text.endswith(PERSON_SLOT)), key=len, reverse=True)
 
     def decide(self, evidence: Evidence) -> Verdict:
         signals = list(self._entity_signals(evidence)) + list(self._initials_signals(evidence))
@@ -109,7 +115,7 @@ class Decider:
                 yield Signal(REVIEW, min(score, self.scores["weak_name"]), body.category, body.name,
                              tuple(reasons), form.length)
             elif affixes is not None:
-                reasons += [f"affix {a}" for a in affixes]
+                reasons += affixes
                 yield Signal(BLOCK, score, body.category, body.name, tuple(reasons), form.length)
             elif {op.channel for op in alignment.ops} & EVASIVE_CHANNELS:
                 reasons.append("disguised name inside a longer name")
@@ -128,7 +134,7 @@ class Decider:
             if len(bodies) == 1 and affixes is not None and not next(iter(bodies.values())).weak:
                 form = next(iter(bodies.values()))
                 reasons = (f"imitates {form.body.name} ({form.body.category})",
-                           f"{letters} = initials of {form.text}") + tuple(f"affix {a}" for a in affixes)
+                           f"{letters} = initials of {form.text}") + tuple(affixes)
                 yield Signal(BLOCK, self.scores["initials"], form.body.category, form.body.name, reasons, end - start)
             else:
                 names = ", ".join(sorted(bodies))
@@ -136,14 +142,31 @@ class Decider:
                              (f"{letters} = initials of {names}",), end - start)
 
     def affixes_around(self, tokens: tuple[Token, ...], start: int, end: int) -> list[str] | None:
-        """The affix words filling the name around [start, end), or None when something else is there."""
-        before = "".join(t.text for t in tokens[:start])
-        after = "".join(t.text for t in tokens[end:])
-        head = split_words(before, self.prefixes)
-        tail = split_words(after, self.suffixes)
+        """The affix words filling the name around [start, end), or None when something else is there.
+
+        Copies of the first or last character of the span (人人民日报, 人民日报报) count as decoration."""
+        repeats = []
+        while 0 < start < end and tokens[start - 1].visual == tokens[start].visual:
+            start -= 1
+            repeats.append(f"repeated {tokens[start].source}")
+        while start < end < len(tokens) and tokens[end].visual == tokens[end - 1].visual:
+            repeats.append(f"repeated {tokens[end].source}")
+            end += 1
+        head = split_words("".join(t.text for t in tokens[:start]), self.prefixes)
+        after = tokens[end:]
+        person = []
+        for role in self.person_suffixes:
+            text = "".join(t.text for t in after)
+            cut = text.rfind(role)
+            rest = after[len(text[:cut + len(role)]):] if cut >= 0 else ()
+            if cut >= 0 and 1 <= len(rest) <= MAX_PERSON_NAME and all(t.kind == HAN for t in rest):
+                person = [f"affix {role} + person's name {''.join(t.source for t in rest)}"]
+                after = after[: len(after) - len(rest) - len(role)]
+                break
+        tail = split_words("".join(t.text for t in after), self.suffixes)
         if head is None or tail is None:
             return None
-        return head + tail
+        return repeats + [f"affix {a}" for a in head + tail] + person
 
     def _imitation_reason(self, form: Form) -> str:
         body = form.body
@@ -196,11 +219,19 @@ class Decider:
         return signals
 
 
+def allowed(verdict: Verdict, account_id: str) -> Verdict:
+    """A verified account passes under the name it was verified for; the evidence stays visible."""
+    reasons = (f"verified account {account_id} (allowlist)",) + verdict.reasons
+    return replace(verdict, decision=PASS, reasons=reasons)
+
+
 def op_reason(op) -> str:
-    if op.channel == "deleted":
+    if op.channel == DELETED:
         return f"missing {op.expected}"
-    if op.channel == "inserted":
+    if op.channel == INSERTED:
         return f"inserted {op.found}"
+    if op.channel == REPEATED:
+        return f"repeated {op.found}"
     sign = "→" if op.channel == LOOKALIKE else "=" if op.channel == "pinyin" else "≈"
     return f"{op.found}{sign}{op.expected} {op.channel}"
 

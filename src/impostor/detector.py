@@ -13,11 +13,12 @@ from typing import Iterable
 
 from .candidates import CandidateIndex
 from .chars import CharTables
-from .decide import Decider, Evidence, Verdict
+from .allowlist import Allowlist
+from .decide import PASS, Decider, Evidence, Verdict, allowed
 from .lexicon import default_lexicon_dir, load_config
 from .normalize import LATIN, Normalized, Normalizer
 from .registry import Registry, build_registry
-from .scoring import Costs, align
+from .scoring import NEAR_LOOKALIKE, SYNONYM, Costs, Substitutes, align
 
 MIN_INITIALS = 3
 
@@ -25,7 +26,8 @@ MIN_INITIALS = 3
 class Detector:
     """Screens account names against the registries of one lexicon directory."""
 
-    def __init__(self, lexicons: str | Path | None = None) -> None:
+    def __init__(self, lexicons: str | Path | None = None, allowlist: str | Path | None = None) -> None:
+        """Load the lexicons of ``lexicons`` (default: the shipped ones) and an optional allowlist file."""
         self.lexicon_dir = Path(lexicons) if lexicons is not None else default_lexicon_dir()
         config = load_config(self.lexicon_dir / "scoring.toml")
         self.costs = Costs.from_config(config.get("costs", {}))
@@ -33,18 +35,33 @@ class Detector:
         self.normalizer = Normalizer(self.tables)
         self.registry: Registry = build_registry(self.lexicon_dir / "manifest.toml", self.normalizer)
         self.index = CandidateIndex(self.registry, self.costs)
+        # One table of scored substitutions: near look-alikes (杜≈社) and same-kind words (院≈馆).
+        self.substitutes: Substitutes = {pair: (cost, NEAR_LOOKALIKE) for pair, cost in self.tables.near.items()}
+        for pair, cost in self.registry.synonyms.items():
+            if pair not in self.substitutes or cost < self.substitutes[pair][0]:
+                self.substitutes[pair] = (cost, SYNONYM)
+        self.allowlist = Allowlist.load(allowlist, self._variant) if allowlist is not None else Allowlist()
         self.decider = Decider(self.registry, self.costs, {k: float(v) for k, v in config.get("scores", {}).items()})
 
     # -- public API ---------------------------------------------------------------------------------------------
-    def check(self, name: str) -> Verdict:
-        """Screen one name."""
-        return self.decider.decide(self.evidence(self.normalizer.normalize(name)))
+    def check(self, name: str, account_id: str | None = None) -> Verdict:
+        """Screen one name; ``account_id`` lets a verified account (see the allowlist) pass under its name."""
+        normalized = self.normalizer.normalize(name)
+        verdict = self.decider.decide(self.evidence(normalized))
+        if account_id is not None and verdict.decision != PASS and self.allowlist.allows(account_id, normalized.variant):
+            verdict = allowed(verdict, account_id)
+        return verdict
 
-    def check_many(self, names: Iterable[str]) -> list[Verdict]:
+    def check_many(self, names: Iterable[str], account_ids: Iterable[str | None] | None = None) -> list[Verdict]:
         """Screen many names; one verdict per name, in order (repeated names are screened once)."""
         cache: dict[str, Verdict] = {}
         out = []
+        ids = iter(account_ids) if account_ids is not None else None
         for name in names:
+            account_id = next(ids, None) if ids is not None else None
+            if account_id is not None:
+                out.append(self.check(name, account_id))
+                continue
             verdict = cache.get(name)
             if verdict is None:
                 verdict = cache[name] = self.check(name)
@@ -54,15 +71,17 @@ class Detector:
     def normalize(self, name: str) -> Normalized:
         return self.normalizer.normalize(name)
 
+    def _variant(self, name: str) -> str:
+        return self.normalizer.normalize(name).variant
+
     # -- the stages -----------------------------------------------------------------------------------------------
     def evidence(self, normalized: Normalized) -> Evidence:
         """Everything the search and scoring stages find in one normalized name."""
         tokens = normalized.tokens
         evidence = Evidence(normalized)
         weights = self.registry.weight
-        near = self.tables.near
         for form in self.index.search(tokens):
-            alignment = align(form.tokens, [weights(t) for t in form.tokens], tokens, self.costs, near)
+            alignment = align(form.tokens, [weights(t) for t in form.tokens], tokens, self.costs, self.substitutes)
             evidence.alignments.append((form, alignment))
         evidence.initials = self._initials(normalized)
         variant = normalized.variant

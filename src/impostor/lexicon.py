@@ -21,7 +21,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 REQUIRED_HEADER_KEYS = ("source", "version", "licence")
 _CODEPOINTS = re.compile(r"^U\+[0-9A-Fa-f]{4,6}( U\+[0-9A-Fa-f]{4,6})*$")
 _HEADER_KEY = re.compile(r"^#\s*(source|version|licen[cs]e)s?\b[^:]*:", re.IGNORECASE)
-KINDS = ("entity", "pattern", "region", "title", "keyword", "affix")
+KINDS = ("entity", "pattern", "region", "title", "keyword", "affix", "synonym")
 
 
 class LexiconError(ValueError):
@@ -51,8 +51,10 @@ def decode_field(text: str) -> str:
     return text
 
 
-def read_table(path: Path | str, required: tuple[str, ...] = (), codepoints: bool = False) -> Table:
-    """Parse one lexicon file.  ``required`` columns must be present and non-empty in every row."""
+def read_table(path: Path | str, required: tuple[str, ...] = (), codepoints: bool = False,
+               provenance: bool = True) -> Table:
+    """Parse one lexicon file.  ``required`` columns must be present and non-empty in every row; with
+    ``provenance`` (shipped lexicons) the header must name source, version and licence."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -86,7 +88,7 @@ def read_table(path: Path | str, required: tuple[str, ...] = (), codepoints: boo
             missing = [c for c in required if c not in columns]
             if missing:
                 raise LexiconError(path, lineno, f"missing column(s) {', '.join(missing)}; has {', '.join(columns)}")
-            missing_meta = [k for k in REQUIRED_HEADER_KEYS if not meta.get(k)]
+            missing_meta = [k for k in REQUIRED_HEADER_KEYS if provenance and not meta.get(k)]
             if missing_meta:
                 raise LexiconError(path, 1, "header must name " + ", ".join(f"'# {k}:'" for k in missing_meta))
             continue
@@ -121,7 +123,7 @@ class FileSpec:
 
 
 _SPEC_COLUMN_KEYS = ("name", "aliases", "status", "group", "short", "short_alt", "common_word", "level",
-                     "weight", "position", "category_column")
+                     "weight", "position", "category_column", "other", "cost")
 
 
 def read_manifest(path: Path | str) -> list[FileSpec]:

@@ -90,6 +90,7 @@ class Registry:
     titles: dict[str, Word] = field(default_factory=dict)
     keywords: dict[str, Word] = field(default_factory=dict)
     affixes: dict[str, Word] = field(default_factory=dict)
+    synonyms: dict[tuple[str, str], float] = field(default_factory=dict)  # same-kind words, both directions
     weights: dict[str, float] = field(default_factory=dict)  # visual key -> distinctiveness in [0, 1]
     sources: list[Table] = field(default_factory=list)
 
@@ -131,6 +132,16 @@ def build_registry(manifest: Path, normalizer: Normalizer, extra: list[FileSpec]
                             row.get(col.get("weight", ""), "medium") or "medium")
                 registry.keywords.setdefault(variant(name), word)
                 keyword_texts.add(variant(name))
+            elif spec.kind == "synonym":
+                other, cost = row.get(col.get("other", ""), ""), row.get(col.get("cost", ""), "")
+                try:
+                    value = float(cost)
+                except ValueError:
+                    raise LexiconError(table.path, lineno, f"cost {cost!r} is not a number") from None
+                if not other or not 0 < value <= 1:
+                    raise LexiconError(table.path, lineno, "a synonym row needs a second word and a cost in (0, 1]")
+                a, b = variant(name), variant(other)
+                registry.synonyms[(a, b)] = registry.synonyms[(b, a)] = value
             elif spec.kind == "affix":
                 position = row.get(col.get("position", ""), "any") or "any"
                 if position not in ("prefix", "suffix", "any"):

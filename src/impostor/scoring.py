@@ -14,8 +14,12 @@ from typing import Any
 
 from .normalize import SYLLABLE, Token
 
-IDENTICAL, LOOKALIKE, PINYIN, HOMOPHONE, NEAR_HOMOPHONE, NEAR_LOOKALIKE, OTHER = (
-    "identical", "look-alike", "pinyin", "homophone", "near-homophone", "near look-alike", "different")
+IDENTICAL, LOOKALIKE, PINYIN, HOMOPHONE, NEAR_HOMOPHONE, NEAR_LOOKALIKE, SYNONYM, OTHER = (
+    "identical", "look-alike", "pinyin", "homophone", "near-homophone", "near look-alike", "same-kind word",
+    "different")
+INSERTED, REPEATED, DELETED = "inserted", "repeated", "deleted"
+# Scored substitutions beyond the per-token keys: (expected, found) -> (cost, channel).
+Substitutes = dict[tuple[str, str], tuple[float, str]]
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,7 @@ class Costs:
     homophone: float = 0.25
     near_homophone: float = 0.3
     insert: float = 0.25
+    repeat: float = 0.05
     delete_base: float = 0.6
     delete_weight: float = 0.4
     budget_per_char: float = 0.16
@@ -70,7 +75,7 @@ class Alignment:
         return any(op.channel != IDENTICAL for op in self.ops)
 
 
-def substitution(expected: Token, found: Token, costs: Costs, near: dict[tuple[str, str], float]) -> tuple[float, str]:
+def substitution(expected: Token, found: Token, costs: Costs, substitutes: Substitutes) -> tuple[float, str]:
     """Cheapest channel explaining ``found`` where ``expected`` should be."""
     if expected.text == found.text:
         return 0.0, IDENTICAL
@@ -81,18 +86,21 @@ def substitution(expected: Token, found: Token, costs: Costs, near: dict[tuple[s
     best = (1.0, OTHER)
     if expected.fuzzy and found.fuzzy and not set(expected.fuzzy).isdisjoint(found.fuzzy):
         best = (costs.near_homophone, NEAR_HOMOPHONE)
-    near_cost = near.get((expected.text, found.text))
-    if near_cost is not None and near_cost < best[0]:
-        best = (near_cost, NEAR_LOOKALIKE)
+    listed = substitutes.get((expected.text, found.text))
+    if listed is not None and listed[0] < best[0]:
+        best = listed
     return best
 
 
 def align(pattern: tuple[Token, ...], weights: list[float], name: tuple[Token, ...], costs: Costs,
-          near: dict[tuple[str, str], float]) -> Alignment:
+          substitutes: Substitutes) -> Alignment:
     """Best placement of the whole registry name ``pattern`` inside ``name`` (free prefix and suffix)."""
     m, n = len(pattern), len(name)
     delete = [costs.delete_base + costs.delete_weight * w for w in weights]
-    sub = [[substitution(p, t, costs, near) for t in name] for p in pattern]
+    sub = [[substitution(p, t, costs, substitutes) for t in name] for p in pattern]
+    # Inserting a copy of the previous character (人人民日报) is decoration, nearly free.
+    insert = [(costs.repeat, REPEATED) if j > 0 and name[j].visual == name[j - 1].visual else (costs.insert, INSERTED)
+              for j in range(n)]
     # cost[i][j]: pattern[:i] aligned to a stretch of name ending at j; back[i][j]: 0 sub, 1 delete, 2 insert.
     cost = [[0.0] * (n + 1) for _ in range(m + 1)]
     back = [[0] * (n + 1) for _ in range(m + 1)]
@@ -107,7 +115,7 @@ def align(pattern: tuple[Token, ...], weights: list[float], name: tuple[Token, .
             if c < best:
                 best, how = c, 1
             # A name character inserted inside the registry name (row 0 is free, so never before it).
-            c = row[j - 1] + costs.insert
+            c = row[j - 1] + insert[j - 1][0]
             if c < best:
                 best, how = c, 2
             row[j], brow[j] = best, how
@@ -122,10 +130,11 @@ def align(pattern: tuple[Token, ...], weights: list[float], name: tuple[Token, .
             ops.append(Op(channel, pattern[i - 1].text, name[j - 1].source, c))
             i, j = i - 1, j - 1
         elif how == 1:
-            ops.append(Op("deleted", pattern[i - 1].text, "", delete[i - 1]))
+            ops.append(Op(DELETED, pattern[i - 1].text, "", delete[i - 1]))
             i -= 1
         else:
-            ops.append(Op("inserted", "", name[j - 1].source, costs.insert))
+            cost_j, channel = insert[j - 1]
+            ops.append(Op(channel, "", name[j - 1].source, cost_j))
             j -= 1
     ops.reverse()
     return Alignment(cost=cost[m][end], start=j, end=end, ops=tuple(ops))
