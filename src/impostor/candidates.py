@@ -10,16 +10,11 @@ threshold leaves room for as many as the scorer could still accept.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from typing import Iterator
+from dataclasses import dataclass, field
 
 from .normalize import Token
 from .registry import Form, Pattern, RegionName, Registry, Word
 from .scoring import Costs
-
-
-def token_keys(token: Token) -> tuple[str, ...]:
-    return ("v" + token.visual,) + tuple("p" + f for f in token.fuzzy)
 
 
 @dataclass(frozen=True)
@@ -31,6 +26,14 @@ class Hit:
     text: str
 
 
+@dataclass
+class WordHits:
+    regions: list[tuple[Hit, list[RegionName]]] = field(default_factory=list)
+    titles: list[tuple[Hit, Word]] = field(default_factory=list)
+    keywords: list[tuple[Hit, Word]] = field(default_factory=list)
+    patterns: list[tuple[Hit, Pattern, RegionName]] = field(default_factory=list)
+
+
 class CandidateIndex:
     """Bigram index over registry names, plus exact lookups for regions, titles, keywords and affixes."""
 
@@ -39,21 +42,22 @@ class CandidateIndex:
         self.costs = costs
         self.max_candidates = max_candidates
         self.bigrams: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
-        self.single: dict[str, list[int]] = defaultdict(list)  # one-token forms (rare): by key
         self.initials: dict[str, list[int]] = defaultdict(list)
         for form in registry.forms:
-            keys = [token_keys(t) for t in form.tokens]
-            for i in range(len(keys) - 1):
-                for a in keys[i]:
-                    for b in keys[i + 1]:
+            tokens = form.tokens
+            for i in range(len(tokens) - 1):
+                for a in tokens[i].keys:
+                    for b in tokens[i + 1].keys:
                         self.bigrams[(a, b)].append((form.id, i))
-            if len(keys) == 1:
-                for a in keys[0]:
-                    self.single[a].append(form.id)
-            if form.length >= 3 and all(t.readings for t in form.tokens):
-                self.initials["".join(t.readings[0][0] for t in form.tokens)].append(form.id)
-        self.word_lengths = sorted({len(w) for w in (*registry.regions, *registry.titles, *registry.keywords)},
-                                   reverse=True)
+            if form.length >= 3 and all(t.readings for t in tokens):
+                self.initials["".join(t.readings[0][0] for t in tokens)].append(form.id)
+        self.required = [self.required_pairs(form.length) for form in registry.forms]
+        # One vocabulary for the exact word lookups: regions, titles and keywords in one pass over a name.
+        self.vocabulary: dict[str, list[str]] = defaultdict(list)
+        for kind, table in (("region", registry.regions), ("title", registry.titles), ("keyword", registry.keywords)):
+            for word in table:
+                self.vocabulary[word].append(kind)
+        self.word_lengths = sorted({len(w) for w in self.vocabulary}, reverse=True)
 
     # -- registry names -----------------------------------------------------------------------------------------
     def required_pairs(self, length: int) -> int:
@@ -65,7 +69,7 @@ class CandidateIndex:
         if len(tokens) < 2:
             return []
         matched: dict[int, set[int]] = defaultdict(set)
-        keys = [token_keys(t) for t in tokens]
+        keys = [t.keys for t in tokens]
         bigrams = self.bigrams
         for i in range(len(keys) - 1):
             for a in keys[i]:
@@ -75,11 +79,12 @@ class CandidateIndex:
                         for form_id, position in postings:
                             matched[form_id].add(position)
         forms = self.registry.forms
+        required = self.required
         scored = []
         for form_id, positions in matched.items():
-            form = forms[form_id]
-            if len(positions) >= self.required_pairs(form.length):
-                scored.append((len(positions) / (form.length - 1), form.length, form_id))
+            if len(positions) >= required[form_id]:
+                length = forms[form_id].length
+                scored.append((len(positions) / (length - 1), length, form_id))
         scored.sort(reverse=True)
         return [forms[form_id] for _, _, form_id in scored[: self.max_candidates]]
 
@@ -87,24 +92,35 @@ class CandidateIndex:
         return [self.registry.forms[i] for i in self.initials.get(letters, ())]
 
     # -- words and regions ----------------------------------------------------------------------------------------
-    def _substrings(self, text: str, table: dict) -> Iterator[tuple[int, int, str]]:
+    def words(self, text: str) -> WordHits:
+        """Every region name, title and keyword occurring in ``text`` (a variant form), in one pass."""
+        hits = WordHits()
+        vocabulary, registry = self.vocabulary, self.registry
         n = len(text)
         for i in range(n):
             for length in self.word_lengths:
                 j = i + length
-                if j <= n and text[i:j] in table:
-                    yield i, j, text[i:j]
+                if j > n:
+                    continue
+                kinds = vocabulary.get(text[i:j])
+                if kinds is None:
+                    continue
+                word = text[i:j]
+                hit = Hit(i, j, word)
+                for kind in kinds:
+                    if kind == "region":
+                        hits.regions.append((hit, registry.regions[word]))
+                    elif kind == "title":
+                        hits.titles.append((hit, registry.titles[word]))
+                    else:
+                        hits.keywords.append((hit, registry.keywords[word]))
+        hits.patterns = self._patterns(text, hits.regions)
+        return hits
 
-    def words(self, text: str, table: dict[str, Word]) -> list[tuple[Hit, Word]]:
-        return [(Hit(i, j, w), table[w]) for i, j, w in self._substrings(text, table)]
-
-    def regions(self, text: str) -> list[tuple[Hit, list[RegionName]]]:
-        return [(Hit(i, j, w), self.registry.regions[w]) for i, j, w in self._substrings(text, self.registry.regions)]
-
-    def patterns(self, text: str) -> list[tuple[Hit, Pattern, RegionName]]:
+    def _patterns(self, text: str, regions: list[tuple[Hit, list[RegionName]]]) -> list[tuple[Hit, Pattern, RegionName]]:
         """Region naming patterns in use: a region name with the pattern's words right before or after it."""
         found = []
-        for hit, names in self.regions(text):
+        for hit, names in regions:
             before, after = text[: hit.start], text[hit.end:]
             for pattern in self.registry.patterns:
                 if pattern.prefix and not before.endswith(pattern.prefix):
@@ -114,6 +130,6 @@ class CandidateIndex:
                 region = next((r for r in names if r.level == 1 or not pattern.province_only), None)
                 if region is not None:
                     start = hit.start - len(pattern.prefix)
-                    found.append((Hit(start, hit.end + len(pattern.suffix), text[start: hit.end + len(pattern.suffix)]),
-                                  pattern, region))
+                    end = hit.end + len(pattern.suffix)
+                    found.append((Hit(start, end, text[start:end]), pattern, region))
         return found

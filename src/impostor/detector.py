@@ -84,12 +84,9 @@ class Detector:
             alignment = align(form.tokens, [weights(t) for t in form.tokens], tokens, self.costs, self.substitutes)
             evidence.alignments.append((form, alignment))
         evidence.initials = self._initials(normalized)
-        variant = normalized.variant
-        if variant:
-            evidence.patterns = self.index.patterns(variant)
-            evidence.regions = self.index.regions(variant)
-            evidence.titles = self.index.words(variant, self.registry.titles)
-            evidence.keywords = self.index.words(variant, self.registry.keywords)
+        words = self.index.words(normalized.variant)
+        evidence.patterns, evidence.regions = words.patterns, words.regions
+        evidence.titles, evidence.keywords = words.titles, words.keywords
         return evidence
 
     def _initials(self, normalized: Normalized) -> list:

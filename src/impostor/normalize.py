@@ -30,6 +30,10 @@ class Token:
     visual: str
     readings: tuple[str, ...] = ()
     fuzzy: tuple[str, ...] = ()
+    keys: tuple[str, ...] = ()  # search keys: the look-alike key and the fuzzy pinyin keys
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "keys", ("v" + self.visual,) + tuple("p" + f for f in self.fuzzy))
 
 
 @dataclass(frozen=True)
