@@ -524,6 +524,10 @@ def main():
         if han_like(s) and any(jamo(c) for c in t):
             dropped["Han-like source with Hangul-jamo target"] += 1
             continue
+        # UTS #39 takes lower-case l as the prototype of capital I.  impostor keeps ASCII letters as typed and
+        # case-folds them, so a capital-I look-alike (Cyrillic І, Greek Ι) must land where ASCII I does: on i.
+        if t == "l" and unicodedata.category(s) == "Lu" and unicodedata.name(s, "").split()[-1] in ("I", "IOTA"):
+            t = "I"
         u39[s] = t
     rows = [[field(s, True), field(t), f"UTS39-{uts_ver}:MA"] for s, t in sorted(u39.items(), key=lambda kv: ord(kv[0]))]
     counts["uts39.tsv"] = write_table("uts39.tsv", [
@@ -705,12 +709,22 @@ def main():
         return p.replace("ê", "e").lower()
 
     rows = []
+    # A second reading counts only where some word uses it (pypinyin's phrase dictionary): Unihan also lists
+    # classical readings (台 si, 方 wang) that would make unrelated characters homophones.
+    phrases = json.loads(src.wheel_text("pypinyin", "pypinyin/phrases_dict.json"))
+    attested: dict[str, set[str]] = defaultdict(set)
+    for phrase, syllables in phrases.items():
+        if len(phrase) == len(syllables):
+            for ch, readings in zip(phrase, syllables):
+                attested[ch].update(toneless(r) for r in readings)
     for cp in sorted(int(k) for k in pdict):
         rs = list(dict.fromkeys(toneless(x) for x in pdict[str(cp)].split(",") if x))
+        rs = rs[:1] + [r for r in rs[1:] if r in attested[chr(cp)]]
         rows.append([field(chr(cp), True), "|".join(rs)])
     counts["pinyin.tsv"] = write_table("pinyin.tsv", [
         "Toneless Mandarin readings per character (pypinyin Style.NORMAL equivalent: tone marks stripped, ü -> v),",
-        "  '|'-separated, deduplicated, in pypinyin's order (most common first). Heteronyms kept.",
+        "  '|'-separated, deduplicated, in pypinyin's order (most common first). Heteronyms kept when a word of",
+        "  pypinyin's phrases_dict.json uses them (drops classical readings such as 台 si, 方 wang).",
         f"Source: pypinyin/pinyin_dict.json from {PIN['pypinyin']}, itself built from mozillazg/pinyin-data",
         "  (Unihan kHanyuPinyin/kXHC1983/kMandarin/kTGHZ2013 and other sources).",
         "Licence: pypinyin MIT (Copyright (c) 2016 mozillazg, 闲耘); pinyin-data MIT. Compute pinyin from the",

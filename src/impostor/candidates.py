@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .normalize import Token
 from .registry import Form, Pattern, RegionName, Registry, Word
-from .scoring import Costs
+from .scoring import Costs, Substitutes
 
 
 @dataclass(frozen=True)
@@ -37,10 +37,16 @@ class WordHits:
 class CandidateIndex:
     """Bigram index over registry names, plus exact lookups for regions, titles, keywords and affixes."""
 
-    def __init__(self, registry: Registry, costs: Costs, max_candidates: int = 24) -> None:
+    def __init__(self, registry: Registry, costs: Costs, substitutes: Substitutes, max_candidates: int = 24) -> None:
         self.registry = registry
         self.costs = costs
         self.max_candidates = max_candidates
+        # A name character also searches under the keys of its scored substitutes (冶 under 治, 馆 under 院),
+        # so a near look-alike does not cost the two key pairs around it.
+        partners: dict[str, list[str]] = defaultdict(list)
+        for expected, found in substitutes:
+            partners[found].append("v" + expected)
+        self.partners = {ch: tuple(keys) for ch, keys in partners.items()}
         self.bigrams: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
         self.initials: dict[str, list[int]] = defaultdict(list)
         for form in registry.forms:
@@ -69,7 +75,8 @@ class CandidateIndex:
         if len(tokens) < 2:
             return []
         matched: dict[int, set[int]] = defaultdict(set)
-        keys = [t.keys for t in tokens]
+        partners = self.partners
+        keys = [t.keys + partners[t.text] if t.text in partners else t.keys for t in tokens]
         bigrams = self.bigrams
         for i in range(len(keys) - 1):
             for a in keys[i]:

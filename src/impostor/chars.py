@@ -103,7 +103,12 @@ class CharTables:
             steps.append((ch, text, RADICAL))
         else:
             text = unicodedata.normalize("NFKC", ch)
-            if text != ch:
+            # A look-alike letter is mapped as written: NFKC first would turn Greek Ϲ into Σ, which looks like
+            # nothing Latin.  Compatibility forms that NFKC brings to ASCII (Ａ, ①) keep that reading.
+            if not text.isascii() and not is_han(ch) and ch in self.uts39:
+                text = unicodedata.normalize("NFKC", self.uts39[ch])
+                steps.append((ch, text, CROSS_SCRIPT))
+            elif text != ch:
                 steps.append((ch, text, WIDTH))
         out = []
         for c in text:

@@ -49,11 +49,13 @@ class Signal:
     category: str | None
     target: str | None
     reasons: tuple[str, ...]
-    specificity: int = 0  # tie-break: longer registry names explain more
+    specificity: int = 0  # how many characters of the name the signal explains
 
     @property
-    def key(self) -> tuple[int, float, int]:
-        return (RANK[self.decision], self.score, self.specificity)
+    def key(self) -> tuple[int, int, float]:
+        # Among signals of one decision, the one explaining more of the name wins: 中华经济网 is 中国经济网 with
+        # 华 for 国, not 经济网 with a prefix; 中国新闻闻网 is 中国新闻网 with a repeat, not 中国新闻 + affix.
+        return (RANK[self.decision], self.specificity, self.score)
 
 
 @dataclass
@@ -110,20 +112,21 @@ class Decider:
             reasons = [self._imitation_reason(form)] + self._fold_reasons(evidence.normalized, alignment)
             reasons += [op_reason(op) for op in alignment.ops if op.channel != IDENTICAL]
             body = form.body
+            span = alignment.end - alignment.start
             if form.weak:
                 reasons[0] = f"carries {form.text}, a name local bodies share ({body.name} and others)"
                 yield Signal(REVIEW, min(score, self.scores["weak_name"]), body.category, body.name,
-                             tuple(reasons), form.length)
+                             tuple(reasons), span)
             elif affixes is not None:
                 reasons += affixes
-                yield Signal(BLOCK, score, body.category, body.name, tuple(reasons), form.length)
+                yield Signal(BLOCK, score, body.category, body.name, tuple(reasons), span)
             elif {op.channel for op in alignment.ops} & EVASIVE_CHANNELS:
                 reasons.append("disguised name inside a longer name")
-                yield Signal(BLOCK, score, body.category, body.name, tuple(reasons), form.length)
-            elif form.length >= 3:
+                yield Signal(BLOCK, score, body.category, body.name, tuple(reasons), span)
+            elif form.length >= 3 and not alignment.disguised:
                 reasons[0] = f"carries the name {form.text} ({body.name}, {body.category})"
                 yield Signal(REVIEW, min(score, self.scores["carried_name"]), body.category, body.name,
-                             tuple(reasons), form.length)
+                             tuple(reasons), span)
 
     def _initials_signals(self, evidence: Evidence):
         tokens = evidence.normalized.tokens

@@ -34,12 +34,12 @@ class Detector:
         self.tables = CharTables(self.lexicon_dir / "chars")
         self.normalizer = Normalizer(self.tables)
         self.registry: Registry = build_registry(self.lexicon_dir / "manifest.toml", self.normalizer)
-        self.index = CandidateIndex(self.registry, self.costs)
         # One table of scored substitutions: near look-alikes (杜≈社) and same-kind words (院≈馆).
         self.substitutes: Substitutes = {pair: (cost, NEAR_LOOKALIKE) for pair, cost in self.tables.near.items()}
         for pair, cost in self.registry.synonyms.items():
             if pair not in self.substitutes or cost < self.substitutes[pair][0]:
                 self.substitutes[pair] = (cost, SYNONYM)
+        self.index = CandidateIndex(self.registry, self.costs, self.substitutes)
         self.allowlist = Allowlist.load(allowlist, self._variant) if allowlist is not None else Allowlist()
         self.decider = Decider(self.registry, self.costs, {k: float(v) for k, v in config.get("scores", {}).items()})
 

@@ -27,22 +27,24 @@ class Costs:
     """Channel costs and the per-length budget; read from ``scoring.toml`` beside the lexicons."""
 
     lookalike: float = 0.05
-    pinyin: float = 0.1
+    pinyin: float = 0.08
     homophone: float = 0.25
     near_homophone: float = 0.3
     insert: float = 0.25
+    insert_min_length: int = 4  # shorter registry names take no insertions (工程学院 is not 工程院)
     repeat: float = 0.05
     delete_base: float = 0.6
     delete_weight: float = 0.4
     budget_per_char: float = 0.16
-    budget_offset: float = -0.2
+    budget_offset: float = -0.18
     budget_min: float = 0.1
     block_score: float = 0.75
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "Costs":
-        known = {k: float(v) for k, v in config.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
+        fields = cls.__dataclass_fields__
+        return cls(**{k: int(v) if fields[k].type in (int, "int") else float(v)
+                      for k, v in config.items() if k in fields})
 
     def budget(self, length: int) -> float:
         """Total cost a registry name of ``length`` tokens may take and still be imitated (block)."""
@@ -99,7 +101,8 @@ def align(pattern: tuple[Token, ...], weights: list[float], name: tuple[Token, .
     delete = [costs.delete_base + costs.delete_weight * w for w in weights]
     sub = [[substitution(p, t, costs, substitutes) for t in name] for p in pattern]
     # Inserting a copy of the previous character (人人民日报) is decoration, nearly free.
-    insert = [(costs.repeat, REPEATED) if j > 0 and name[j].visual == name[j - 1].visual else (costs.insert, INSERTED)
+    insert_cost = costs.insert if m >= costs.insert_min_length else 1.0
+    insert = [(costs.repeat, REPEATED) if j > 0 and name[j].visual == name[j - 1].visual else (insert_cost, INSERTED)
               for j in range(n)]
     # cost[i][j]: pattern[:i] aligned to a stretch of name ending at j; back[i][j]: 0 sub, 1 delete, 2 insert.
     cost = [[0.0] * (n + 1) for _ in range(m + 1)]
