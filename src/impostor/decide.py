@@ -102,7 +102,11 @@ class Decider:
     # -- imitation of a specific body -------------------------------------------------------------------------------
     def _entity_signals(self, evidence: Evidence):
         tokens = evidence.normalized.tokens
-        for form, alignment in evidence.alignments:
+        alignments = evidence.alignments
+        # A name that is exactly some registry name is that name, even if it is a near form of another one
+        # (市场监管局 is the generic local office, not a clipped 市场监管总局).
+        exact = [(f, a) for f, a in alignments if a.cost == 0 and a.start == 0 and a.end == len(tokens)]
+        for form, alignment in exact or alignments:
             within_budget = alignment.cost <= self.costs.budget(form.length) + 1e-9
             score = self.costs.score(alignment.cost, form.length)
             if not within_budget:

@@ -81,8 +81,9 @@ class Detector:
         evidence = Evidence(normalized)
         weights = self.registry.weight
         for form in self.index.search(tokens):
-            alignment = align(form.tokens, [weights(t) for t in form.tokens], tokens, self.costs, self.substitutes)
-            evidence.alignments.append((form, alignment))
+            for alignment in align(form.tokens, [weights(t) for t in form.tokens], tokens, self.costs,
+                                   self.substitutes, self.registry.fillers):
+                evidence.alignments.append((form, alignment))
         evidence.initials = self._initials(normalized)
         words = self.index.words(normalized.variant)
         evidence.patterns, evidence.regions = words.patterns, words.regions

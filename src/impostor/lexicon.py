@@ -21,7 +21,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 REQUIRED_HEADER_KEYS = ("source", "version", "licence")
 _CODEPOINTS = re.compile(r"^U\+[0-9A-Fa-f]{4,6}( U\+[0-9A-Fa-f]{4,6})*$")
 _HEADER_KEY = re.compile(r"^#\s*(source|version|licen[cs]e)s?\b[^:]*:", re.IGNORECASE)
-KINDS = ("entity", "pattern", "region", "title", "keyword", "affix", "synonym")
+KINDS = ("entity", "pattern", "region", "title", "keyword", "affix", "synonym", "filler")
 
 
 class LexiconError(ValueError):

@@ -91,6 +91,7 @@ class Registry:
     keywords: dict[str, Word] = field(default_factory=dict)
     affixes: dict[str, Word] = field(default_factory=dict)
     synonyms: dict[tuple[str, str], float] = field(default_factory=dict)  # same-kind words, both directions
+    fillers: dict[str, float] = field(default_factory=dict)  # characters added or dropped at a lower cost
     weights: dict[str, float] = field(default_factory=dict)  # visual key -> distinctiveness in [0, 1]
     sources: list[Table] = field(default_factory=list)
 
@@ -133,15 +134,13 @@ def build_registry(manifest: Path, normalizer: Normalizer, extra: list[FileSpec]
                 registry.keywords.setdefault(variant(name), word)
                 keyword_texts.add(variant(name))
             elif spec.kind == "synonym":
-                other, cost = row.get(col.get("other", ""), ""), row.get(col.get("cost", ""), "")
-                try:
-                    value = float(cost)
-                except ValueError:
-                    raise LexiconError(table.path, lineno, f"cost {cost!r} is not a number") from None
-                if not other or not 0 < value <= 1:
-                    raise LexiconError(table.path, lineno, "a synonym row needs a second word and a cost in (0, 1]")
+                other, value = row.get(col.get("other", ""), ""), _cost(table, lineno, row, col)
+                if not other:
+                    raise LexiconError(table.path, lineno, "a synonym row needs a second word")
                 a, b = variant(name), variant(other)
                 registry.synonyms[(a, b)] = registry.synonyms[(b, a)] = value
+            elif spec.kind == "filler":
+                registry.fillers[variant(name)] = _cost(table, lineno, row, col)
             elif spec.kind == "affix":
                 position = row.get(col.get("position", ""), "any") or "any"
                 if position not in ("prefix", "suffix", "any"):
@@ -152,6 +151,17 @@ def build_registry(manifest: Path, normalizer: Normalizer, extra: list[FileSpec]
     _add_forms(registry, entity_rows, normalizer, keyword_texts | local_words)
     registry.weights = _distinctiveness(registry.forms)
     return registry
+
+
+def _cost(table: Table, lineno: int, row: dict[str, str], columns: dict[str, str]) -> float:
+    text = row.get(columns.get("cost", ""), "")
+    try:
+        value = float(text)
+    except ValueError:
+        raise LexiconError(table.path, lineno, f"cost {text!r} is not a number") from None
+    if not 0 < value <= 1:
+        raise LexiconError(table.path, lineno, f"cost {value} is not in (0, 1]")
+    return value
 
 
 def _patterns(spec: FileSpec, path: Path, lineno: int, text: str, row: dict[str, str], variant) -> list[Pattern]:

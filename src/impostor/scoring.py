@@ -95,14 +95,16 @@ def substitution(expected: Token, found: Token, costs: Costs, substitutes: Subst
 
 
 def align(pattern: tuple[Token, ...], weights: list[float], name: tuple[Token, ...], costs: Costs,
-          substitutes: Substitutes) -> Alignment:
-    """Best placement of the whole registry name ``pattern`` inside ``name`` (free prefix and suffix)."""
+          substitutes: Substitutes, fillers: dict[str, float]) -> list[Alignment]:
+    """Placements of the whole registry name ``pattern`` inside ``name`` (free prefix and suffix): the cheapest
+    first, then the cheapest that reaches the end of the name when that is a different one within budget."""
     m, n = len(pattern), len(name)
-    delete = [costs.delete_base + costs.delete_weight * w for w in weights]
+    delete = [fillers.get(p.text) or costs.delete_base + costs.delete_weight * w for p, w in zip(pattern, weights)]
     sub = [[substitution(p, t, costs, substitutes) for t in name] for p in pattern]
     # Inserting a copy of the previous character (人人民日报) is decoration, nearly free.
     insert_cost = costs.insert if m >= costs.insert_min_length else 1.0
-    insert = [(costs.repeat, REPEATED) if j > 0 and name[j].visual == name[j - 1].visual else (insert_cost, INSERTED)
+    insert = [(costs.repeat, REPEATED) if j > 0 and name[j].visual == name[j - 1].visual
+              else (fillers[name[j].text], INSERTED) if name[j].text in fillers else (insert_cost, INSERTED)
               for j in range(n)]
     # cost[i][j]: pattern[:i] aligned to a stretch of name ending at j; back[i][j]: 0 sub, 1 delete, 2 insert.
     cost = [[0.0] * (n + 1) for _ in range(m + 1)]
@@ -117,15 +119,26 @@ def align(pattern: tuple[Token, ...], weights: list[float], name: tuple[Token, .
             c = prev[j] + d
             if c < best:
                 best, how = c, 1
-            # A name character inserted inside the registry name (row 0 is free, so never before it).
-            c = row[j - 1] + insert[j - 1][0]
-            if c < best:
-                best, how = c, 2
+            # A name character inserted inside the registry name: never before it (row 0 is free) nor after it
+            # (row m: what follows the registry name is a suffix, judged as an affix).
+            if i < m:
+                c = row[j - 1] + insert[j - 1][0]
+                if c < best:
+                    best, how = c, 2
             row[j], brow[j] = best, how
-    end = min(range(n + 1), key=lambda j: (cost[m][j], -j))
-    # Walk back to recover the ops and the start of the span.
+    best_end = min(range(n + 1), key=lambda j: (cost[m][j], -j))
+    ends = [best_end]
+    # Reaching the end of the name may cost a little more yet leave no unexplained tail: 国家税务[局]总局 is
+    # 国家税务总局 with 局 inserted, where the cheapest placement leaves 总局 over.  Offer it as well.
+    if best_end != n and cost[m][n] <= costs.budget(m):
+        ends.append(n)
+    return [_trace(end, cost[m][end], back, sub, delete, insert, pattern, name) for end in ends]
+
+
+def _trace(end: int, total: float, back, sub, delete, insert, pattern, name) -> Alignment:
+    """Walk back from ``end`` to recover the ops and the start of the span."""
     ops: list[Op] = []
-    i, j = m, end
+    i, j = len(pattern), end
     while i > 0:
         how = back[i][j]
         if how == 0:
@@ -140,4 +153,4 @@ def align(pattern: tuple[Token, ...], weights: list[float], name: tuple[Token, .
             ops.append(Op(channel, "", name[j - 1].source, cost_j))
             j -= 1
     ops.reverse()
-    return Alignment(cost=cost[m][end], start=j, end=end, ops=tuple(ops))
+    return Alignment(cost=total, start=j, end=end, ops=tuple(ops))
