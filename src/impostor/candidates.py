@@ -49,12 +49,18 @@ class CandidateIndex:
         self.partners = {ch: tuple(keys) for ch, keys in partners.items()}
         self.bigrams: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
         self.initials: dict[str, list[int]] = defaultdict(list)
+        # The least a match through each kind of key costs; a registry name is indexed only under key pairs it
+        # could still afford (two homophones never fit a 3-character name's budget, so 杨氏 is no candidate for 央视).
+        floor = {"v": 0.0, "s": costs.pinyin, "p": min(costs.homophone, costs.near_homophone)}
         for form in registry.forms:
             tokens = form.tokens
+            budget = costs.budget(form.length)
+            keys = [t.keys + tuple("s" + r for r in t.readings) for t in tokens]
             for i in range(len(tokens) - 1):
-                for a in tokens[i].keys:
-                    for b in tokens[i + 1].keys:
-                        self.bigrams[(a, b)].append((form.id, i))
+                for a in keys[i]:
+                    for b in keys[i + 1]:
+                        if floor[a[0]] + floor[b[0]] <= budget:
+                            self.bigrams[(a, b)].append((form.id, i))
             if form.length >= 3 and all(t.readings for t in tokens):
                 self.initials["".join(t.readings[0][0] for t in tokens)].append(form.id)
         self.required = [self.required_pairs(form.length) for form in registry.forms]

@@ -12,11 +12,11 @@ syllable tokens (ren min ri bao) that compare with Han characters by sound; othe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable
+from typing import Callable, Iterable
 
-from .chars import CharTables, is_han
+from .chars import CharTables, Fold, is_han
 
 HAN, LATIN, SYLLABLE, DIGIT, OTHER = "han", "latin", "syllable", "digit", "other"
 MAX_NAME_CHARS = 256  # account names are short; longer input is screened on its first 256 characters
@@ -30,20 +30,29 @@ class Token:
     visual: str
     readings: tuple[str, ...] = ()
     fuzzy: tuple[str, ...] = ()
-    keys: tuple[str, ...] = ()  # search keys: the look-alike key and the fuzzy pinyin keys
+    keys: tuple[str, ...] = ()  # search keys: look-alike "v", spelled-pinyin "s" (syllables), fuzzy pinyin "p"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "keys", ("v" + self.visual,) + tuple("p" + f for f in self.fuzzy))
+        spelled = ("s" + self.text,) if self.kind == SYLLABLE else ()
+        object.__setattr__(self, "keys", ("v" + self.visual,) + spelled + tuple("p" + f for f in self.fuzzy))
 
 
 @dataclass(frozen=True)
 class Normalized:
-    """A name under normalization: its tokens and every folding step taken (for explanations)."""
+    """A name under normalization: its tokens, and the folding steps taken (computed when asked for)."""
 
     raw: str
     tokens: tuple[Token, ...]
-    steps: tuple[tuple[str, str, str], ...]
     truncated: bool = False
+    fold: Callable[[str], Fold] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def steps(self) -> tuple[tuple[str, str, str], ...]:
+        """Every folding step (from, to, channel) taken on the raw name, in order: only explanations need them."""
+        if self.fold is None:
+            return ()
+        raw = self.raw[:MAX_NAME_CHARS]
+        return tuple(step for ch in raw for step in self.fold(ch).steps)
 
     @property
     def variant(self) -> str:
@@ -71,31 +80,41 @@ class Normalizer:
         self.syllables = frozenset(r for r in readings if any(v in r for v in "aeiouv"))
         self.max_syllable = max(map(len, self.syllables), default=6)
         self._han_token = lru_cache(maxsize=None)(self._make_han_token)
+        self._pieces: dict[str, tuple[Token | str, ...]] = {}  # per input character, filled on first sight
         self._fuzzy = lru_cache(maxsize=None)(tables.fuzzy)
 
     def normalize(self, name: str) -> Normalized:
         truncated = len(name) > MAX_NAME_CHARS
         raw = name[:MAX_NAME_CHARS] if truncated else name
-        fold = self.tables.fold
-        steps: list[tuple[str, str, str]] = []
+        pieces_of = self._pieces
         tokens: list[Token] = []
         latin_run: list[tuple[str, str]] = []  # (letter, source char)
-
         for ch in raw:
-            folded = fold(ch)
-            if folded.steps:
-                steps.extend(folded.steps)
-            for c in folded.text:
-                if "a" <= c <= "z":
-                    latin_run.append((c, ch))
+            pieces = pieces_of.get(ch)
+            if pieces is None:
+                pieces = self._compile_char(ch)
+            for piece in pieces:
+                if piece.__class__ is str:  # a Latin letter: runs are read as pinyin or letters once complete
+                    latin_run.append((piece, ch))
                     continue
                 if latin_run:
                     tokens.extend(self._latin_tokens(latin_run))
                     latin_run = []
-                tokens.append(self._han_token(c, ch) if is_han(c) else self._other_token(c, ch))
+                tokens.append(piece)
         if latin_run:
             tokens.extend(self._latin_tokens(latin_run))
-        return Normalized(raw=name, tokens=tuple(tokens), steps=tuple(steps), truncated=truncated)
+        return Normalized(raw=name, tokens=tuple(tokens), truncated=truncated, fold=self.tables.fold)
+
+    def _compile_char(self, ch: str) -> tuple[Token | str, ...]:
+        """What one input character contributes: tokens, and Latin letters still to be grouped into runs."""
+        pieces: list[Token | str] = []
+        for c in self.tables.fold(ch).text:
+            if "a" <= c <= "z":
+                pieces.append(c)
+            else:
+                pieces.append(self._han_token(c, ch) if is_han(c) else self._other_token(c, ch))
+        self._pieces[ch] = result = tuple(pieces)
+        return result
 
     def normalize_many(self, names: Iterable[str]) -> list[Normalized]:
         """Batch form: repeated names in a batch are normalized once."""
