@@ -12,9 +12,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .normalize import Token
+from .normalize import Normalizer, Token
 from .registry import Form, Pattern, RegionName, Registry, Word
 from .scoring import Costs, Substitutes
+
+
+KEY_BITS = 24  # key ids stay far below 2**24: characters, syllables and their fuzzy forms
 
 
 @dataclass(frozen=True)
@@ -37,17 +40,19 @@ class WordHits:
 class CandidateIndex:
     """Bigram index over registry names, plus exact lookups for regions, titles, keywords and affixes."""
 
-    def __init__(self, registry: Registry, costs: Costs, substitutes: Substitutes, max_candidates: int = 24) -> None:
+    def __init__(self, registry: Registry, normalizer: Normalizer, costs: Costs, substitutes: Substitutes,
+                 max_candidates: int = 24) -> None:
         self.registry = registry
         self.costs = costs
         self.max_candidates = max_candidates
         # A name character also searches under the keys of its scored substitutes (冶 under 治, 馆 under 院),
         # so a near look-alike does not cost the two key pairs around it.
-        partners: dict[str, list[str]] = defaultdict(list)
+        partners: dict[str, list[int]] = defaultdict(list)
         for expected, found in substitutes:
-            partners[found].append("v" + expected)
+            partners[found].append(normalizer.key_id("v", normalizer.tables.visual_of(expected)))
         self.partners = {ch: tuple(keys) for ch, keys in partners.items()}
-        self.bigrams: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+        # Postings by key pair, the pair packed into one int (first id << KEY_BITS | second id).
+        self.bigrams: dict[int, list[tuple[int, int]]] = defaultdict(list)
         self.initials: dict[str, list[int]] = defaultdict(list)
         # The least a match through each kind of key costs; a registry name is indexed only under key pairs it
         # could still afford (two homophones never fit a 3-character name's budget, so 杨氏 is no candidate for 央视).
@@ -55,12 +60,13 @@ class CandidateIndex:
         for form in registry.forms:
             tokens = form.tokens
             budget = costs.budget(form.length)
-            keys = [t.keys + tuple("s" + r for r in t.readings) for t in tokens]
+            keys = [t.keys + tuple(normalizer.key_id("s", r) for r in t.readings) for t in tokens]
+            kinds = normalizer.key_kinds
             for i in range(len(tokens) - 1):
                 for a in keys[i]:
                     for b in keys[i + 1]:
-                        if floor[a[0]] + floor[b[0]] <= budget:
-                            self.bigrams[(a, b)].append((form.id, i))
+                        if floor[kinds[a]] + floor[kinds[b]] <= budget:
+                            self.bigrams[a << KEY_BITS | b].append((form.id, i))
             if form.length >= 3 and all(t.readings for t in tokens):
                 self.initials["".join(t.readings[0][0] for t in tokens)].append(form.id)
         self.required = [self.required_pairs(form.length) for form in registry.forms]
@@ -68,8 +74,11 @@ class CandidateIndex:
         self.vocabulary: dict[str, list[str]] = defaultdict(list)
         for kind, table in (("region", registry.regions), ("title", registry.titles), ("keyword", registry.keywords)):
             for word in table:
-                self.vocabulary[word].append(kind)
+                if len(word) >= 2:
+                    self.vocabulary[word].append(kind)
         self.word_lengths = sorted({len(w) for w in self.vocabulary}, reverse=True)
+        # Every word is at least two characters: positions whose first two do not open one are skipped.
+        self.openings = {w[:2] for w in self.vocabulary}
 
     # -- registry names -----------------------------------------------------------------------------------------
     def required_pairs(self, length: int) -> int:
@@ -86,8 +95,9 @@ class CandidateIndex:
         bigrams = self.bigrams
         for i in range(len(keys) - 1):
             for a in keys[i]:
+                a <<= KEY_BITS
                 for b in keys[i + 1]:
-                    postings = bigrams.get((a, b))
+                    postings = bigrams.get(a | b)
                     if postings:
                         for form_id, position in postings:
                             matched[form_id].add(position)
@@ -110,7 +120,10 @@ class CandidateIndex:
         hits = WordHits()
         vocabulary, registry = self.vocabulary, self.registry
         n = len(text)
-        for i in range(n):
+        openings = self.openings
+        for i in range(n - 1):
+            if text[i:i + 2] not in openings:
+                continue
             for length in self.word_lengths:
                 j = i + length
                 if j > n:

@@ -18,7 +18,7 @@ from .decide import PASS, Decider, Evidence, Verdict, allowed
 from .lexicon import default_lexicon_dir, load_config
 from .normalize import LATIN, Normalized, Normalizer
 from .registry import Registry, build_registry
-from .scoring import NEAR_LOOKALIKE, SYNONYM, Costs, Substitutes, align
+from .scoring import NEAR_LOOKALIKE, SYNONYM, Costs, Scorer, Substitutes
 
 MIN_INITIALS = 3
 
@@ -39,7 +39,8 @@ class Detector:
         for pair, cost in self.registry.synonyms.items():
             if pair not in self.substitutes or cost < self.substitutes[pair][0]:
                 self.substitutes[pair] = (cost, SYNONYM)
-        self.index = CandidateIndex(self.registry, self.costs, self.substitutes)
+        self.index = CandidateIndex(self.registry, self.normalizer, self.costs, self.substitutes)
+        self.scorer = Scorer(self.costs, self.substitutes, self.registry.fillers)
         self.allowlist = Allowlist.load(allowlist, self._variant) if allowlist is not None else Allowlist()
         self.decider = Decider(self.registry, self.costs, {k: float(v) for k, v in config.get("scores", {}).items()})
 
@@ -81,8 +82,7 @@ class Detector:
         evidence = Evidence(normalized)
         weights = self.registry.weight
         for form in self.index.search(tokens):
-            for alignment in align(form.tokens, [weights(t) for t in form.tokens], tokens, self.costs,
-                                   self.substitutes, self.registry.fillers):
+            for alignment in self.scorer.align(form.tokens, [weights(t) for t in form.tokens], tokens):
                 evidence.alignments.append((form, alignment))
         evidence.initials = self._initials(normalized)
         words = self.index.words(normalized.variant)

@@ -30,11 +30,7 @@ class Token:
     visual: str
     readings: tuple[str, ...] = ()
     fuzzy: tuple[str, ...] = ()
-    keys: tuple[str, ...] = ()  # search keys: look-alike "v", spelled-pinyin "s" (syllables), fuzzy pinyin "p"
-
-    def __post_init__(self) -> None:
-        spelled = ("s" + self.text,) if self.kind == SYLLABLE else ()
-        object.__setattr__(self, "keys", ("v" + self.visual,) + spelled + tuple("p" + f for f in self.fuzzy))
+    keys: tuple[int, ...] = ()  # search key ids (see Normalizer.key_id): look-alike, spelled pinyin, fuzzy pinyin
 
 
 @dataclass(frozen=True)
@@ -81,6 +77,9 @@ class Normalizer:
         self.max_syllable = max(map(len, self.syllables), default=6)
         self._han_token = lru_cache(maxsize=None)(self._make_han_token)
         self._pieces: dict[str, tuple[Token | str, ...]] = {}  # per input character, filled on first sight
+        # Search keys as small integers: "v" look-alike key, "s" pinyin spelled in Latin, "p" fuzzy pinyin.
+        self._key_ids: dict[str, int] = {}
+        self.key_kinds: list[str] = []
         self._fuzzy = lru_cache(maxsize=None)(tables.fuzzy)
 
     def normalize(self, name: str) -> Normalized:
@@ -116,6 +115,22 @@ class Normalizer:
         self._pieces[ch] = result = tuple(pieces)
         return result
 
+    def key_id(self, kind: str, value: str) -> int:
+        """The integer id of search key ``kind``+``value`` (kind: v, s or p), assigned on first use."""
+        key = kind + value
+        found = self._key_ids.get(key)
+        if found is None:
+            found = self._key_ids[key] = len(self.key_kinds)
+            self.key_kinds.append(kind)
+        return found
+
+    def _keys(self, visual: str, spelled: str | None, fuzzy: tuple[str, ...]) -> tuple[int, ...]:
+        keys = [self.key_id("v", visual)]
+        if spelled is not None:
+            keys.append(self.key_id("s", spelled))
+        keys += [self.key_id("p", f) for f in fuzzy]
+        return tuple(keys)
+
     def normalize_many(self, names: Iterable[str]) -> list[Normalized]:
         """Batch form: repeated names in a batch are normalized once."""
         seen: dict[str, Normalized] = {}
@@ -131,24 +146,29 @@ class Normalizer:
     def _make_han_token(self, c: str, source: str) -> Token:
         readings = self.tables.readings(c)
         fuzzy = tuple(dict.fromkeys(self._fuzzy(r) for r in readings))
-        return Token(text=c, source=source, kind=HAN, visual=self.tables.visual_of(c), readings=readings, fuzzy=fuzzy)
+        visual = self.tables.visual_of(c)
+        return Token(text=c, source=source, kind=HAN, visual=visual, readings=readings, fuzzy=fuzzy,
+                     keys=self._keys(visual, None, fuzzy))
 
     def _other_token(self, c: str, source: str) -> Token:
         kind = DIGIT if c.isdigit() else OTHER
-        return Token(text=c, source=source, kind=kind, visual=self.tables.visual_of(c))
+        visual = self.tables.visual_of(c)
+        return Token(text=c, source=source, kind=kind, visual=visual, keys=self._keys(visual, None, ()))
 
     def _latin_tokens(self, run: list[tuple[str, str]]) -> list[Token]:
         letters = "".join(c for c, _ in run)
         cuts = self.segment_pinyin(letters)
         if cuts is None:
-            return [Token(text=c, source=src, kind=LATIN, visual=self.tables.visual_of(c)) for c, src in run]
+            return [Token(text=c, source=src, kind=LATIN, visual=(v := self.tables.visual_of(c)),
+                          keys=self._keys(v, None, ())) for c, src in run]
         tokens = []
         start = 0
         for end in cuts:
             syllable = letters[start:end]
             source = "".join(src for _, src in run[start:end])
-            tokens.append(Token(text=syllable, source=source, kind=SYLLABLE, visual=syllable,
-                                readings=(syllable,), fuzzy=(self._fuzzy(syllable),)))
+            fuzzy = (self._fuzzy(syllable),)
+            tokens.append(Token(text=syllable, source=source, kind=SYLLABLE, visual=syllable, readings=(syllable,),
+                                fuzzy=fuzzy, keys=self._keys(syllable, syllable, fuzzy)))
             start = end
         return tokens
 

@@ -94,45 +94,66 @@ def substitution(expected: Token, found: Token, costs: Costs, substitutes: Subst
     return best
 
 
-def align(pattern: tuple[Token, ...], weights: list[float], name: tuple[Token, ...], costs: Costs,
-          substitutes: Substitutes, fillers: dict[str, float]) -> list[Alignment]:
-    """Placements of the whole registry name ``pattern`` inside ``name`` (free prefix and suffix): the cheapest
-    first, then the cheapest that reaches the end of the name when that is a different one within budget."""
-    m, n = len(pattern), len(name)
-    delete = [fillers.get(p.text) or costs.delete_base + costs.delete_weight * w for p, w in zip(pattern, weights)]
-    sub = [[substitution(p, t, costs, substitutes) for t in name] for p in pattern]
-    # Inserting a copy of the previous character (人人民日报) is decoration, nearly free.
-    insert_cost = costs.insert if m >= costs.insert_min_length else 1.0
-    insert = [(costs.repeat, REPEATED) if j > 0 and name[j].visual == name[j - 1].visual
-              else (fillers[name[j].text], INSERTED) if name[j].text in fillers else (insert_cost, INSERTED)
-              for j in range(n)]
-    # cost[i][j]: pattern[:i] aligned to a stretch of name ending at j; back[i][j]: 0 sub, 1 delete, 2 insert.
-    cost = [[0.0] * (n + 1) for _ in range(m + 1)]
-    back = [[0] * (n + 1) for _ in range(m + 1)]
-    for i in range(1, m + 1):
-        cost[i][0] = cost[i - 1][0] + delete[i - 1]
-        back[i][0] = 1
-        row, prev, d, s = cost[i], cost[i - 1], delete[i - 1], sub[i - 1]
-        brow = back[i]
-        for j in range(1, n + 1):
-            best, how = prev[j - 1] + s[j - 1][0], 0
-            c = prev[j] + d
-            if c < best:
-                best, how = c, 1
-            # A name character inserted inside the registry name: never before it (row 0 is free) nor after it
-            # (row m: what follows the registry name is a suffix, judged as an affix).
-            if i < m:
-                c = row[j - 1] + insert[j - 1][0]
+class Scorer:
+    """Aligns registry names with names; substitution costs are cached per character pair."""
+
+    MAX_CACHE = 1 << 20
+
+    def __init__(self, costs: Costs, substitutes: Substitutes, fillers: dict[str, float]) -> None:
+        self.costs = costs
+        self.substitutes = substitutes
+        self.fillers = fillers
+        self._pairs: dict[tuple[str, str, str], tuple[float, str]] = {}
+
+    def substitution(self, expected: Token, found: Token) -> tuple[float, str]:
+        key = (expected.text, found.text, found.kind)  # text and kind determine a token's keys and readings
+        cached = self._pairs.get(key)
+        if cached is None:
+            if len(self._pairs) >= self.MAX_CACHE:
+                self._pairs.clear()
+            cached = self._pairs[key] = substitution(expected, found, self.costs, self.substitutes)
+        return cached
+
+    def align(self, pattern: tuple[Token, ...], weights: list[float], name: tuple[Token, ...]) -> list[Alignment]:
+        """Placements of the whole registry name ``pattern`` inside ``name`` (free prefix and suffix): the
+        cheapest first, then the cheapest that reaches the end of the name when that is a different one within
+        budget."""
+        costs, fillers = self.costs, self.fillers
+        m, n = len(pattern), len(name)
+        delete = [fillers.get(p.text) or costs.delete_base + costs.delete_weight * w for p, w in zip(pattern, weights)]
+        sub = [[self.substitution(p, t) for t in name] for p in pattern]
+        # Inserting a copy of the previous character (人人民日报) is decoration, nearly free.
+        insert_cost = costs.insert if m >= costs.insert_min_length else 1.0
+        insert = [(costs.repeat, REPEATED) if j > 0 and name[j].visual == name[j - 1].visual
+                  else (fillers[name[j].text], INSERTED) if name[j].text in fillers else (insert_cost, INSERTED)
+                  for j in range(n)]
+        # cost[i][j]: pattern[:i] aligned to a stretch of name ending at j; back[i][j]: 0 sub, 1 delete, 2 insert.
+        cost = [[0.0] * (n + 1) for _ in range(m + 1)]
+        back = [[0] * (n + 1) for _ in range(m + 1)]
+        for i in range(1, m + 1):
+            cost[i][0] = cost[i - 1][0] + delete[i - 1]
+            back[i][0] = 1
+            row, prev, d, s = cost[i], cost[i - 1], delete[i - 1], sub[i - 1]
+            brow = back[i]
+            for j in range(1, n + 1):
+                best, how = prev[j - 1] + s[j - 1][0], 0
+                c = prev[j] + d
                 if c < best:
-                    best, how = c, 2
-            row[j], brow[j] = best, how
-    best_end = min(range(n + 1), key=lambda j: (cost[m][j], -j))
-    ends = [best_end]
-    # Reaching the end of the name may cost a little more yet leave no unexplained tail: 国家税务[局]总局 is
-    # 国家税务总局 with 局 inserted, where the cheapest placement leaves 总局 over.  Offer it as well.
-    if best_end != n and cost[m][n] <= costs.budget(m):
-        ends.append(n)
-    return [_trace(end, cost[m][end], back, sub, delete, insert, pattern, name) for end in ends]
+                    best, how = c, 1
+                # A name character inserted inside the registry name: never before it (row 0 is free) nor after it
+                # (row m: what follows the registry name is a suffix, judged as an affix).
+                if i < m:
+                    c = row[j - 1] + insert[j - 1][0]
+                    if c < best:
+                        best, how = c, 2
+                row[j], brow[j] = best, how
+        best_end = min(range(n + 1), key=lambda j: (cost[m][j], -j))
+        ends = [best_end]
+        # Reaching the end of the name may cost a little more yet leave no unexplained tail: 国家税务[局]总局 is
+        # 国家税务总局 with 局 inserted, where the cheapest placement leaves 总局 over.  Offer it as well.
+        if best_end != n and cost[m][n] <= costs.budget(m):
+            ends.append(n)
+        return [_trace(end, cost[m][end], back, sub, delete, insert, pattern, name) for end in ends]
 
 
 def _trace(end: int, total: float, back, sub, delete, insert, pattern, name) -> Alignment:
