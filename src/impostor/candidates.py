@@ -17,9 +17,6 @@ from .registry import Form, Pattern, RegionName, Registry, Word
 from .scoring import Costs, Substitutes
 
 
-KEY_BITS = 24  # key ids stay far below 2**24: characters, syllables and their fuzzy forms
-
-
 @dataclass(frozen=True)
 class Hit:
     """A word, region or pattern found in a name's variant form, at [start, end) of that string."""
@@ -51,8 +48,9 @@ class CandidateIndex:
         for expected, found in substitutes:
             partners[found].append(normalizer.key_id("v", normalizer.tables.visual_of(expected)))
         self.partners = {ch: tuple(keys) for ch, keys in partners.items()}
-        # Postings by key pair, the pair packed into one int (first id << KEY_BITS | second id).
-        self.bigrams: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        # Postings by key pair: pairs[first key][second key] = [(form id, 1 << position of the pair in the name)].  Nested, so that a first key
+        # no registry name starts a pair with costs one lookup, not one per second key.
+        self.pairs: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
         self.initials: dict[str, list[int]] = defaultdict(list)
         # The least a match through each kind of key costs; a registry name is indexed only under key pairs it
         # could still afford (two homophones never fit a 3-character name's budget, so 杨氏 is no candidate for 央视).
@@ -66,9 +64,10 @@ class CandidateIndex:
                 for a in keys[i]:
                     for b in keys[i + 1]:
                         if floor[kinds[a]] + floor[kinds[b]] <= budget:
-                            self.bigrams[a << KEY_BITS | b].append((form.id, i))
+                            self.pairs[a][b].append((form.id, 1 << i))
             if form.length >= 3 and all(t.readings for t in tokens):
                 self.initials["".join(t.readings[0][0] for t in tokens)].append(form.id)
+        self.pairs = {a: dict(following) for a, following in self.pairs.items()}  # plain dicts: no accidental inserts
         self.required = [self.required_pairs(form.length) for form in registry.forms]
         # One vocabulary for the exact word lookups: regions, titles and keywords in one pass over a name.
         self.vocabulary: dict[str, list[str]] = defaultdict(list)
@@ -89,25 +88,29 @@ class CandidateIndex:
     def search(self, tokens: tuple[Token, ...]) -> list[Form]:
         if len(tokens) < 2:
             return []
-        matched: dict[int, set[int]] = defaultdict(set)
+        matched: dict[int, int] = {}  # form id -> bit set of its pair positions seen
         partners = self.partners
         keys = [t.keys + partners[t.text] if t.text in partners else t.keys for t in tokens]
-        bigrams = self.bigrams
+        pairs = self.pairs
         for i in range(len(keys) - 1):
             for a in keys[i]:
-                a <<= KEY_BITS
+                following = pairs.get(a)
+                if following is None:
+                    continue
                 for b in keys[i + 1]:
-                    postings = bigrams.get(a | b)
+                    postings = following.get(b)
                     if postings:
-                        for form_id, position in postings:
-                            matched[form_id].add(position)
+                        get = matched.get
+                        for form_id, bit in postings:
+                            matched[form_id] = get(form_id, 0) | bit
         forms = self.registry.forms
         required = self.required
         scored = []
-        for form_id, positions in matched.items():
-            if len(positions) >= required[form_id]:
+        for form_id, bits in matched.items():
+            hits = bits.bit_count() if hasattr(bits, "bit_count") else bin(bits).count("1")
+            if hits >= required[form_id]:
                 length = forms[form_id].length
-                scored.append((len(positions) / (length - 1), length, form_id))
+                scored.append((hits / (length - 1), length, form_id))
         scored.sort(reverse=True)
         return [forms[form_id] for _, _, form_id in scored[: self.max_candidates]]
 

@@ -20,6 +20,7 @@ from . import __version__
 from .decide import Verdict
 from .detector import Detector
 from .lexicon import LexiconError
+from .parallel import screen_chunks
 
 FIELDS = ("line", "name", "decision", "score", "category", "target", "reasons", "status")
 CHUNK = 4096
@@ -80,15 +81,26 @@ def explain(name: str, account_id: str | None, allowlist: str | None, lexicons: 
               help="Output format.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Write here (atomically) instead of standard output.")
+@click.option("--workers", "-j", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Processes to screen with; 0 = one per core. Output order is kept.")
 @lexicons_option
-def scan(file: str, fmt: str, output: str | None, lexicons: str | None) -> None:
+def scan(file: str, fmt: str, output: str | None, workers: int, lexicons: str | None) -> None:
     """Screen FILE (one name per line; '-' or nothing for standard input): one output row per input row."""
     source = _open_input(file)
     detector = _detector(lexicons)
     with _open_output(output) as sink:
         write = _writer(fmt, sink)
-        for rows in _chunks(_read_lines(source)):
-            verdicts = detector.check_many(name for _, name, _ in rows)
+        batches = _chunks(_read_lines(source))
+        # Chunks go out as name lists and come back as verdict lists, paired again with their rows in order.
+        pending: list[list[tuple[int, str, str]]] = []
+
+        def names_of_batches() -> Iterator[list[str]]:
+            for rows in batches:
+                pending.append(rows)
+                yield [name for _, name, _ in rows]
+
+        for verdicts in screen_chunks(detector, names_of_batches(), workers):
+            rows = pending.pop(0)
             for (line, _, status), verdict in zip(rows, verdicts):
                 write(line, verdict, status)
 

@@ -21,6 +21,7 @@ from .registry import Registry, build_registry
 from .scoring import NEAR_LOOKALIKE, SYNONYM, Costs, Scorer, Substitutes
 
 MIN_INITIALS = 3
+RECENT_NAMES = 1 << 18  # verdicts kept for repeated names; the memo is emptied when full
 
 
 class Detector:
@@ -41,7 +42,9 @@ class Detector:
                 self.substitutes[pair] = (cost, SYNONYM)
         self.index = CandidateIndex(self.registry, self.normalizer, self.costs, self.substitutes)
         self.scorer = Scorer(self.costs, self.substitutes, self.registry.fillers)
+        self.allowlist_path = Path(allowlist) if allowlist is not None else None
         self.allowlist = Allowlist.load(allowlist, self._variant) if allowlist is not None else Allowlist()
+        self._recent: dict[str, Verdict] = {}
         self.decider = Decider(self.registry, self.costs, {k: float(v) for k, v in config.get("scores", {}).items()})
 
     # -- public API ---------------------------------------------------------------------------------------------
@@ -54,8 +57,9 @@ class Detector:
         return verdict
 
     def check_many(self, names: Iterable[str], account_ids: Iterable[str | None] | None = None) -> list[Verdict]:
-        """Screen many names; one verdict per name, in order (repeated names are screened once)."""
-        cache: dict[str, Verdict] = {}
+        """Screen many names; one verdict per name, in order.  A name seen recently (in this call or an earlier
+        one: account tables repeat names a lot) is screened once."""
+        cache = self._recent
         out = []
         ids = iter(account_ids) if account_ids is not None else None
         for name in names:
@@ -65,6 +69,8 @@ class Detector:
                 continue
             verdict = cache.get(name)
             if verdict is None:
+                if len(cache) >= RECENT_NAMES:
+                    cache.clear()
                 verdict = cache[name] = self.check(name)
             out.append(verdict)
         return out

@@ -1,0 +1,59 @@
+"""Screening chunks of names across processes, results in input order.
+
+Each worker holds its own Detector: inherited from the parent where the platform forks (no second load), built
+from the same lexicon directory and allowlist where it spawns.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .decide import Verdict
+from .detector import Detector
+
+_worker_detector: Detector | None = None
+
+
+def _init_worker(lexicons: Path, allowlist: Path | None) -> None:
+    global _worker_detector
+    if _worker_detector is None:
+        _worker_detector = Detector(lexicons, allowlist=allowlist)
+
+
+def _screen(names: list[str]) -> list[Verdict]:
+    assert _worker_detector is not None
+    return _worker_detector.check_many(names)
+
+
+def worker_count(requested: int) -> int:
+    """``requested`` workers; 0 means one per available core."""
+    if requested > 0:
+        return requested
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def screen_chunks(detector: Detector, chunks: Iterable[list[str]], workers: int = 1) -> Iterator[list[Verdict]]:
+    """Verdicts for each chunk of names, chunk by chunk in input order, using ``workers`` processes."""
+    workers = worker_count(workers)
+    if workers == 1:
+        for chunk in chunks:
+            yield detector.check_many(chunk)
+        return
+    global _worker_detector
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    if context.get_start_method() == "fork":
+        _worker_detector = detector  # children inherit it, loaded
+    try:
+        with context.Pool(workers, initializer=_init_worker,
+                          initargs=(detector.lexicon_dir, detector.allowlist_path)) as pool:
+            # imap keeps input order; a few chunks in flight per worker keep every core busy.
+            yield from pool.imap(_screen, chunks, chunksize=1)
+    finally:
+        _worker_detector = None
