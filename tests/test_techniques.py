@@ -130,3 +130,15 @@ def test_every_registry_name_identifies_itself(detector):
         verdict = detector.check(form.text)
         assert verdict.target == form.body.name, (form.text, verdict)
         assert verdict.decision == ("review" if form.weak else "block"), (form.text, verdict)
+
+
+def test_custom_registry_gets_every_technique(tmp_path):
+    from impostor import Detector
+
+    brands = tmp_path / "brands.tsv"
+    brands.write_text("name\taliases\tcategory\n华为技术有限公司\t华为|HUAWEI\t\n", encoding="utf-8")
+    detector = Detector(registries=[brands])
+    for name in ("华为官方", "華為", "ＨＵＡＷＥＩ", "huawei"):
+        verdict = detector.check(name)
+        assert (verdict.decision, verdict.target, verdict.category) == ("block", "华为技术有限公司", "brand"), name
+    assert detector.check("入民日报").target == "人民日报"  # the shipped registries still apply

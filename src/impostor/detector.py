@@ -9,13 +9,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from .candidates import CandidateIndex
 from .chars import CharTables
 from .allowlist import Allowlist
 from .decide import PASS, Decider, Evidence, Verdict, allowed
-from .lexicon import default_lexicon_dir, load_config
+from .lexicon import custom_registry, default_lexicon_dir, load_config
 from .normalize import LATIN, Normalized, Normalizer
 from .registry import Registry, build_registry
 from .scoring import NEAR_LOOKALIKE, SYNONYM, Costs, Scorer, Substitutes
@@ -27,14 +27,19 @@ RECENT_NAMES = 1 << 18  # verdicts kept for repeated names; the memo is emptied 
 class Detector:
     """Screens account names against the registries of one lexicon directory."""
 
-    def __init__(self, lexicons: str | Path | None = None, allowlist: str | Path | None = None) -> None:
-        """Load the lexicons of ``lexicons`` (default: the shipped ones) and an optional allowlist file."""
+    def __init__(self, lexicons: str | Path | None = None, allowlist: str | Path | None = None,
+                 registries: Sequence[str | Path] = ()) -> None:
+        """Load the lexicons of ``lexicons`` (default: the shipped ones), an optional allowlist file, and your own
+        registries of protected names (TSV: ``name`` [, ``aliases``, ``category``]), which get every technique the
+        shipped ones get."""
         self.lexicon_dir = Path(lexicons) if lexicons is not None else default_lexicon_dir()
         config = load_config(self.lexicon_dir / "scoring.toml")
         self.costs = Costs.from_config(config.get("costs", {}))
         self.tables = CharTables(self.lexicon_dir / "chars")
         self.normalizer = Normalizer(self.tables)
-        self.registry: Registry = build_registry(self.lexicon_dir / "manifest.toml", self.normalizer)
+        self.registry_paths = tuple(Path(p) for p in registries)
+        self.registry: Registry = build_registry(self.lexicon_dir / "manifest.toml", self.normalizer,
+                                                 [custom_registry(p) for p in self.registry_paths])
         # One table of scored substitutions: near look-alikes (杜≈社) and same-kind words (院≈馆).
         self.substitutes: Substitutes = {pair: (cost, NEAR_LOOKALIKE) for pair, cost in self.tables.near.items()}
         for pair, cost in self.registry.synonyms.items():

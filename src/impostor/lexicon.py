@@ -114,12 +114,14 @@ class FileSpec:
     columns: dict[str, str] = field(default_factory=dict)
     category: str | None = None
     categories: dict[str, str] = field(default_factory=dict)
+    provenance: bool = True  # shipped lexicons must name source, version and licence; a user's own file need not
+    default_category: str = "other"
 
     def category_of(self, row: dict[str, str]) -> str:
         if self.category:
             return self.category
         value = row.get(self.columns.get("category_column", ""), "")
-        return self.categories.get(value) or self.categories.get("*") or value or "other"
+        return self.categories.get(value) or self.categories.get("*") or value or self.default_category
 
 
 _SPEC_COLUMN_KEYS = ("name", "aliases", "status", "group", "short", "short_alt", "common_word", "level",
@@ -149,6 +151,14 @@ def read_manifest(path: Path | str) -> list[FileSpec]:
     if not specs:
         raise LexiconError(path, None, "lists no [[file]]")
     return specs
+
+
+def custom_registry(path: Path | str) -> FileSpec:
+    """A user's own registry of protected names (brands, company names, platform accounts): a TSV with a
+    ``name`` column, optional ``aliases`` (``|``-separated) and ``category`` (default ``brand``) columns."""
+    return FileSpec(path=Path(path), kind="entity",
+                    columns={"name": "name", "aliases": "aliases", "category_column": "category"},
+                    provenance=False, default_category="brand")
 
 
 def default_lexicon_dir() -> Path:

@@ -17,10 +17,10 @@ from .detector import Detector
 _worker_detector: Detector | None = None
 
 
-def _init_worker(lexicons: Path, allowlist: Path | None) -> None:
+def _init_worker(lexicons: Path, allowlist: Path | None, registries: tuple[Path, ...]) -> None:
     global _worker_detector
     if _worker_detector is None:
-        _worker_detector = Detector(lexicons, allowlist=allowlist)
+        _worker_detector = Detector(lexicons, allowlist=allowlist, registries=registries)
 
 
 def _screen(names: list[str]) -> list[Verdict]:
@@ -52,7 +52,7 @@ def screen_chunks(detector: Detector, chunks: Iterable[list[str]], workers: int 
         _worker_detector = detector  # children inherit it, loaded
     try:
         with context.Pool(workers, initializer=_init_worker,
-                          initargs=(detector.lexicon_dir, detector.allowlist_path)) as pool:
+                          initargs=(detector.lexicon_dir, detector.allowlist_path, detector.registry_paths)) as pool:
             # imap keeps input order; a few chunks in flight per worker keep every core busy.
             yield from pool.imap(_screen, chunks, chunksize=1)
     finally:

@@ -112,7 +112,7 @@ def build_registry(manifest: Path, normalizer: Normalizer, extra: list[FileSpec]
     keyword_texts: set[str] = set()
     entity_rows: list[tuple[FileSpec, Table, int, dict[str, str]]] = []
     for spec in specs:
-        table = read_table(spec.path, required=(spec.columns["name"],))
+        table = read_table(spec.path, required=(spec.columns["name"],), provenance=spec.provenance)
         registry.sources.append(table)
         col = spec.columns
         for lineno, row in table.rows:
