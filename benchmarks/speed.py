@@ -1,0 +1,169 @@
+"""Speed and memory of impostor, side by side with a naive baseline, in one run.
+
+    python benchmarks/speed.py                       # 1,000,000-name corpus (generated once into /tmp)
+    python benchmarks/speed.py --n 200000 --json out.json
+
+Figures:
+  * load: Detector() in a fresh process (seconds) and that process's peak RSS;
+  * check: single-name Detector.check latency, p50 / p99 µs, on distinct realistic names after warm-up;
+  * scan: `impostor scan FILE -o OUT` end to end (read, normalize, search, score, write JSONL) in a subprocess,
+    with 1 worker and with one per core: wall seconds, names/min, peak RSS;
+  * baseline: NFKC + OpenCC t2s, then rapidfuzz process.extractOne(WRatio) against every registry name, on a
+    sample, in this process; reported as names/min and as the ratio impostor/baseline (same machine, same run);
+  * growth: scan time with 100,000 extra custom registry entries, as a ratio to the shipped registry;
+  * linearity: scan time for N/2 and N names.
+Timings are wall-clock on a shared machine: compare ratios within one run, not across runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+IMPOSTOR = [sys.executable, "-c", "from impostor.cli import main; main()"]
+
+
+def corpus(n: int) -> Path:
+    path = Path(tempfile.gettempdir()) / f"impostor-corpus-{n}.txt"
+    if not path.exists():
+        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "corpus.py"), "--n", str(n), "--out", str(path)],
+                       check=True)
+    return path
+
+
+def timed(cmd: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one child process (its own rusage, not all children's)."""
+    start = time.perf_counter()
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise subprocess.CalledProcessError(child.returncode, cmd)
+    return wall, usage.ru_maxrss
+
+
+def load_figures() -> dict:
+    code = ("import time, resource; t = time.perf_counter(); from impostor import Detector; Detector(); "
+            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()
+    return {"load_s": float(out[0]), "load_rss_mb": int(out[1]) / 1024}
+
+
+def check_latency(names: list[str]) -> dict:
+    from impostor import Detector
+
+    detector = Detector()
+    distinct = list(dict.fromkeys(names))
+    warm, measured = distinct[: len(distinct) // 2], distinct[len(distinct) // 2:][:50000]
+    for name in warm[:50000]:
+        detector.check(name)
+    lat = []
+    for name in measured:
+        start = time.perf_counter()
+        detector.check(name)
+        lat.append(time.perf_counter() - start)
+    lat.sort()
+    return {"check_p50_us": lat[len(lat) // 2] * 1e6, "check_p99_us": lat[int(len(lat) * 0.99)] * 1e6,
+            "check_names_per_min": len(lat) / sum(lat) * 60, "check_sample": len(lat)}
+
+
+def baseline(names: list[str], sample: int) -> dict:
+    import opencc
+    from rapidfuzz import fuzz, process
+
+    from impostor import Detector
+
+    t2s = opencc.OpenCC("t2s")
+    choices = [t2s.convert(unicodedata.normalize("NFKC", f.text)) for f in Detector().registry.forms]
+    picked = random.Random(3).sample(names, min(sample, len(names)))
+    start = time.perf_counter()
+    for name in picked:
+        process.extractOne(t2s.convert(unicodedata.normalize("NFKC", name)), choices, scorer=fuzz.WRatio)
+    wall = time.perf_counter() - start
+    return {"baseline_names_per_min": len(picked) / wall * 60, "baseline_sample": len(picked)}
+
+
+def brands_file(count: int) -> Path:
+    """Synthetic custom registry (company-style names from the corpus words) for the growth figure only."""
+    path = Path(tempfile.gettempdir()) / f"impostor-brands-{count}.tsv"
+    if not path.exists():
+        rng = random.Random(5)
+        words = [w for w in corpus(100000).read_text(encoding="utf-8").split("\n") if 2 <= len(w) <= 4
+                 and all("\u4e00" <= c <= "\u9fff" for c in w)]
+        suffix = ["科技", "集团", "文化传媒", "网络", "电子商务", "食品", "教育", "医疗"]
+        names = {rng.choice(words) + rng.choice(words)[:2] + rng.choice(suffix) for _ in range(count * 2)}
+        rows = sorted(names)[:count]
+        path.write_text("name\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=1_000_000, help="corpus size")
+    parser.add_argument("--baseline-sample", type=int, default=2000)
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument("--skip-growth", action="store_true")
+    args = parser.parse_args()
+
+    path = corpus(args.n)
+    names = path.read_text(encoding="utf-8").split("\n")[: args.n]
+    figures: dict = {"n": args.n, "distinct": len(set(names)), "cores": len(os.sched_getaffinity(0))}
+    figures.update(load_figures())
+    figures.update(check_latency(names))
+    out = Path(tempfile.gettempdir()) / "impostor-speed-out.jsonl"
+    for label, workers in (("scan_1", "1"), ("scan_all", "0")):
+        wall, rss = timed(IMPOSTOR + ["scan", str(path), "-j", workers, "-o", str(out)])
+        figures[f"{label}_s"] = wall
+        figures[f"{label}_names_per_min"] = args.n / wall * 60
+        figures[f"{label}_rss_mb"] = rss / 1024
+    half = Path(tempfile.gettempdir()) / f"impostor-corpus-half-{args.n}.txt"
+    half.write_text("\n".join(names[: args.n // 2]) + "\n", encoding="utf-8")
+    figures["scan_half_s"], _ = timed(IMPOSTOR + ["scan", str(half), "-j", "1", "-o", str(out)])
+    figures["linearity_ratio"] = figures["scan_1_s"] / (2 * figures["scan_half_s"])
+    if not args.skip_growth:
+        # The same screening with and without 100,000 extra entries; load time included in both.
+        screen = ("import sys; from impostor import Detector; d = Detector(registries=sys.argv[2:]); "
+                  "names = open(sys.argv[1], encoding='utf-8').read().split('\\n'); d.check_many(names)")
+        plain, _ = timed([sys.executable, "-c", screen, str(half)])
+        grown, _ = timed([sys.executable, "-c", screen, str(half), str(brands_file(100_000))])
+        figures["growth_100k_entries_ratio"] = grown / plain
+    figures.update(baseline(names, args.baseline_sample))
+    figures["ratio_scan_1_vs_baseline"] = figures["scan_1_names_per_min"] / figures["baseline_names_per_min"]
+
+    rows = [
+        ("corpus", f"{args.n:,} names, {figures['distinct']:,} distinct, {figures['cores']} cores"),
+        ("Detector load", f"{figures['load_s']:.2f} s, peak RSS {figures['load_rss_mb']:.0f} MB"),
+        ("check (one name)", f"p50 {figures['check_p50_us']:.0f} µs, p99 {figures['check_p99_us']:.0f} µs "
+                             f"({figures['check_names_per_min']:,.0f} distinct names/min)"),
+        ("scan, 1 worker", f"{figures['scan_1_s']:.1f} s, {figures['scan_1_names_per_min']:,.0f} names/min, "
+                           f"peak RSS {figures['scan_1_rss_mb']:.0f} MB"),
+        ("scan, all cores", f"{figures['scan_all_s']:.1f} s, {figures['scan_all_names_per_min']:,.0f} names/min, "
+                            f"peak RSS {figures['scan_all_rss_mb']:.0f} MB"),
+        ("linearity", f"time(N) / 2·time(N/2) = {figures['linearity_ratio']:.2f}"),
+        ("baseline (extractOne)", f"{figures['baseline_names_per_min']:,.0f} names/min on {figures['baseline_sample']:,}"),
+        ("impostor / baseline", f"{figures['ratio_scan_1_vs_baseline']:.0f}× (scan, 1 worker)"),
+    ]
+    if "growth_100k_entries_ratio" in figures:
+        rows.insert(6, ("+100,000 custom entries", f"{figures['growth_100k_entries_ratio']:.2f}× the scan time"))
+    print("| figure | value |\n| --- | --- |")
+    for label, value in rows:
+        print(f"| {label} | {value} |")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
