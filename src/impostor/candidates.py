@@ -38,7 +38,7 @@ class CandidateIndex:
     """Bigram index over registry names, plus exact lookups for regions, titles, keywords and affixes."""
 
     def __init__(self, registry: Registry, normalizer: Normalizer, costs: Costs, substitutes: Substitutes,
-                 max_candidates: int = 24) -> None:
+                 max_candidates: int = 24, max_postings: int = 300) -> None:
         self.registry = registry
         self.costs = costs
         self.max_candidates = max_candidates
@@ -67,8 +67,21 @@ class CandidateIndex:
                             self.pairs[a][b].append((form.id, 1 << i))
             if form.length >= 3 and all(t.readings for t in tokens):
                 self.initials["".join(t.readings[0][0] for t in tokens)].append(form.id)
-        self.pairs = {a: dict(following) for a, following in self.pairs.items()}  # plain dicts: no accidental inserts
-        self.required = [self.required_pairs(form.length) for form in registry.forms]
+        # A key pair shared by very many registry names (科技 in 100,000 company names) says nothing about which
+        # one is meant and would make every name that carries it a candidate of all of them: it is left out of the
+        # index, and a registry name needs correspondingly fewer of its remaining pairs.
+        covered = [0] * len(registry.forms)
+        index: dict[int, dict[int, list[tuple[int, int]]]] = {}
+        for a, following in self.pairs.items():
+            kept = {b: postings for b, postings in following.items() if len(postings) <= max_postings}
+            if kept:
+                index[a] = kept
+            for postings in kept.values():
+                for form_id, bit in postings:
+                    covered[form_id] |= bit
+        self.pairs = index
+        self.required = [min(self.required_pairs(form.length), covered[form.id].bit_count())
+                         for form in registry.forms]
         # One vocabulary for the exact word lookups: regions, titles and keywords in one pass over a name.
         self.vocabulary: dict[str, list[str]] = defaultdict(list)
         for kind, table in (("region", registry.regions), ("title", registry.titles), ("keyword", registry.keywords)):
@@ -107,7 +120,7 @@ class CandidateIndex:
         required = self.required
         scored = []
         for form_id, bits in matched.items():
-            hits = bits.bit_count() if hasattr(bits, "bit_count") else bin(bits).count("1")
+            hits = bits.bit_count()
             if hits >= required[form_id]:
                 length = forms[form_id].length
                 scored.append((hits / (length - 1), length, form_id))
