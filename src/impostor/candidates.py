@@ -125,7 +125,10 @@ class CandidateIndex:
                 length = forms[form_id].length
                 scored.append((hits / (length - 1), length, form_id))
         scored.sort(reverse=True)
-        return [forms[form_id] for _, _, form_id in scored[: self.max_candidates]]
+        # Names that share less than half as much of their pairs as the best candidate does are not worth an
+        # alignment: 广西壮族自治区人民政府网站 need not be aligned with every 广播电视台 in the registry.
+        floor = scored[0][0] * 0.5 if scored else 0.0
+        return [forms[form_id] for ratio, _, form_id in scored[: self.max_candidates] if ratio >= floor]
 
     def by_initials(self, letters: str) -> list[Form]:
         return [self.registry.forms[i] for i in self.initials.get(letters, ())]
