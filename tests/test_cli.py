@@ -96,3 +96,17 @@ def test_explain_prints_every_stage():
         assert heading in out
     assert "報→报 traditional" in out
     assert "skeleton: 人民日报网" in out
+
+
+def test_scan_with_workers_keeps_every_row_in_order(tmp_path):
+    base = ["入民日报", "光明的未来", "夏爽律师", "四川本地", "", "renminribao"]
+    names = [f"{base[i % len(base)]}{i if i % 7 else ''}" for i in range(9000)]  # more than two chunks
+    src = tmp_path / "many.txt"
+    src.write_text("\n".join(names) + "\n", encoding="utf-8")
+    code1, one, _ = run(["scan", str(src), "--workers", "1"])
+    code2, two, _ = run(["scan", str(src), "--workers", "2"])
+    assert code1 == code2 == 0
+    assert one == two
+    rows = [json.loads(line) for line in two.splitlines()]
+    assert [r["line"] for r in rows] == list(range(1, 9001))
+    assert [r["name"] for r in rows] == names

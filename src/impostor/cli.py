@@ -6,12 +6,12 @@ Exit status: 0 when the command ran (whatever it found), 2 on a usage or input e
 from __future__ import annotations
 
 import csv
+from collections import deque
 import io
 import json
 import os
 import sys
 import tempfile
-from pathlib import Path
 from typing import IO, Iterator
 
 import click
@@ -88,11 +88,11 @@ def scan(file: str, fmt: str, output: str | None, workers: int, lexicons: str | 
     """Screen FILE (one name per line; '-' or nothing for standard input): one output row per input row."""
     source = _open_input(file)
     detector = _detector(lexicons)
-    with _open_output(output) as sink:
+    with _AtomicOutput(output) as sink:
         write = _writer(fmt, sink)
         batches = _chunks(_read_lines(source))
         # Chunks go out as name lists and come back as verdict lists, paired again with their rows in order.
-        pending: list[list[tuple[int, str, str]]] = []
+        pending: deque[list[tuple[int, str, str]]] = deque()
 
         def names_of_batches() -> Iterator[list[str]]:
             for rows in batches:
@@ -100,7 +100,7 @@ def scan(file: str, fmt: str, output: str | None, workers: int, lexicons: str | 
                 yield [name for _, name, _ in rows]
 
         for verdicts in screen_chunks(detector, names_of_batches(), workers):
-            rows = pending.pop(0)
+            rows = pending.popleft()
             for (line, _, status), verdict in zip(rows, verdicts):
                 write(line, verdict, status)
 
@@ -171,10 +171,6 @@ class _AtomicOutput:
             os.replace(self.tmp, self.path)
         else:
             os.unlink(self.tmp)
-
-
-def _open_output(path: str | None) -> _AtomicOutput:
-    return _AtomicOutput(path)
 
 
 def _writer(fmt: str, sink: IO[str]):

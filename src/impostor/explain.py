@@ -51,9 +51,9 @@ def explain(detector: Detector, name: str, account_id: str | None = None) -> lis
     for hit, names in evidence.regions:
         lines.append(f"   region   {hit.text}: " + ", ".join(
             r.label + (" [ordinary word]" if r.common_word else "") for r in names))
-    for hit, word in evidence.titles:
+    for _, word in evidence.titles:
         lines.append(f"   title    {word.text} ({word.group})")
-    for hit, word in evidence.keywords:
+    for _, word in evidence.keywords:
         lines.append(f"   keyword  {word.text} ({word.category}, {word.strength})")
     if len(lines) and lines[-1] == "4. words, regions and patterns":
         lines.append("   none")

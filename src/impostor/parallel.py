@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -15,6 +16,7 @@ from .decide import Verdict
 from .detector import Detector
 
 _worker_detector: Detector | None = None
+IN_FLIGHT_PER_WORKER = 2
 
 
 def _init_worker(lexicons: Path, allowlist: Path | None, registries: tuple[Path, ...]) -> None:
@@ -53,7 +55,14 @@ def screen_chunks(detector: Detector, chunks: Iterable[list[str]], workers: int 
     try:
         with context.Pool(workers, initializer=_init_worker,
                           initargs=(detector.lexicon_dir, detector.allowlist_path, detector.registry_paths)) as pool:
-            # imap keeps input order; a few chunks in flight per worker keep every core busy.
-            yield from pool.imap(_screen, chunks, chunksize=1)
+            # A bounded window of chunks in flight, taken back in input order: every core stays busy, and the
+            # input is read only as fast as results are consumed (Pool.imap would read all of it at once).
+            window: deque = deque()
+            for chunk in chunks:
+                window.append(pool.apply_async(_screen, (chunk,)))
+                if len(window) >= IN_FLIGHT_PER_WORKER * workers:
+                    yield window.popleft().get()
+            while window:
+                yield window.popleft().get()
     finally:
         _worker_detector = None
