@@ -6,7 +6,7 @@ Exit status: 0 when the command ran (whatever it found), 2 on a usage or input e
 from __future__ import annotations
 
 import csv
-from collections import deque
+import functools
 import io
 import json
 import os
@@ -89,20 +89,30 @@ def scan(file: str, fmt: str, output: str | None, workers: int, lexicons: str | 
     source = _open_input(file)
     detector = _detector(lexicons)
     with _AtomicOutput(output) as sink:
-        write = _writer(fmt, sink)
-        batches = _chunks(_read_lines(source))
-        # Chunks go out as name lists and come back as verdict lists, paired again with their rows in order.
-        pending: deque[list[tuple[int, str, str]]] = deque()
+        if fmt != "jsonl":
+            sink.write(_delimited([FIELDS], fmt))
+        # Each chunk of rows is screened and formatted where it is screened (in the workers with --workers), so
+        # this process only reads and writes.
+        format_chunk = functools.partial(_screen_and_format, fmt=fmt)
+        for text in screen_chunks(detector, _chunks(_read_lines(source)), workers, format_chunk):
+            sink.write(text)
 
-        def names_of_batches() -> Iterator[list[str]]:
-            for rows in batches:
-                pending.append(rows)
-                yield [name for _, name, _ in rows]
 
-        for verdicts in screen_chunks(detector, names_of_batches(), workers):
-            rows = pending.popleft()
-            for (line, _, status), verdict in zip(rows, verdicts):
-                write(line, verdict, status)
+def _screen_and_format(detector: Detector, rows: list[tuple[int, str, str]], fmt: str) -> str:
+    """Output text for one chunk of (line, name, status) rows, in order."""
+    verdicts = detector.check_many(name for _, name, _ in rows)
+    records = [_row(line, verdict, status) for (line, _, status), verdict in zip(rows, verdicts)]
+    if fmt == "jsonl":
+        return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+    for record in records:
+        record["reasons"] = "; ".join(record["reasons"])
+    return _delimited([["" if record[f] is None else record[f] for f in FIELDS] for record in records], fmt)
+
+
+def _delimited(rows, fmt: str) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter="," if fmt == "csv" else "\t", lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
 
 
 # -- input ----------------------------------------------------------------------------------------------------------
@@ -171,21 +181,6 @@ class _AtomicOutput:
             os.replace(self.tmp, self.path)
         else:
             os.unlink(self.tmp)
-
-
-def _writer(fmt: str, sink: IO[str]):
-    if fmt == "jsonl":
-        def write(line: int, verdict: Verdict, status: str) -> None:
-            sink.write(json.dumps(_row(line, verdict, status), ensure_ascii=False) + "\n")
-        return write
-    table = csv.writer(sink, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
-    table.writerow(FIELDS)
-
-    def write_row(line: int, verdict: Verdict, status: str) -> None:
-        row = _row(line, verdict, status)
-        row["reasons"] = "; ".join(row["reasons"])
-        table.writerow(["" if row[f] is None else row[f] for f in FIELDS])
-    return write_row
 
 
 def _row(line: int, verdict: Verdict, status: str) -> dict:

@@ -10,13 +10,15 @@ import multiprocessing
 import os
 from collections import deque
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from .decide import Verdict
 from .detector import Detector
 
 _worker_detector: Detector | None = None
 IN_FLIGHT_PER_WORKER = 2
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def _init_worker(lexicons: Path, allowlist: Path | None, registries: tuple[Path, ...]) -> None:
@@ -25,9 +27,13 @@ def _init_worker(lexicons: Path, allowlist: Path | None, registries: tuple[Path,
         _worker_detector = Detector(lexicons, allowlist=allowlist, registries=registries)
 
 
-def _screen(names: list[str]) -> list[Verdict]:
+def _check_many(detector: Detector, names: list[str]) -> list[Verdict]:
+    return detector.check_many(names)
+
+
+def _run(task: Callable[[Detector, T], R], chunk: T) -> R:
     assert _worker_detector is not None
-    return _worker_detector.check_many(names)
+    return task(_worker_detector, chunk)
 
 
 def worker_count(requested: int) -> int:
@@ -40,12 +46,16 @@ def worker_count(requested: int) -> int:
         return os.cpu_count() or 1
 
 
-def screen_chunks(detector: Detector, chunks: Iterable[list[str]], workers: int = 1) -> Iterator[list[Verdict]]:
-    """Verdicts for each chunk of names, chunk by chunk in input order, using ``workers`` processes."""
+def screen_chunks(detector: Detector, chunks: Iterable[T], workers: int = 1,
+                  task: Callable[[Detector, T], R] = _check_many) -> Iterator[R]:
+    """``task(detector, chunk)`` for each chunk, results in input order, using ``workers`` processes.
+
+    The default task screens a list of names into a list of verdicts; a task must be a module-level function
+    (or a functools.partial of one) so that it can be sent to the workers."""
     workers = worker_count(workers)
     if workers == 1:
         for chunk in chunks:
-            yield detector.check_many(chunk)
+            yield task(detector, chunk)
         return
     global _worker_detector
     methods = multiprocessing.get_all_start_methods()
@@ -59,7 +69,7 @@ def screen_chunks(detector: Detector, chunks: Iterable[list[str]], workers: int 
             # input is read only as fast as results are consumed (Pool.imap would read all of it at once).
             window: deque = deque()
             for chunk in chunks:
-                window.append(pool.apply_async(_screen, (chunk,)))
+                window.append(pool.apply_async(_run, (task, chunk)))
                 if len(window) >= IN_FLIGHT_PER_WORKER * workers:
                     yield window.popleft().get()
             while window:
