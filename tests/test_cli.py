@@ -110,3 +110,14 @@ def test_scan_with_workers_keeps_every_row_in_order(tmp_path):
     rows = [json.loads(line) for line in two.splitlines()]
     assert [r["line"] for r in rows] == list(range(1, 9001))
     assert [r["name"] for r in rows] == names
+
+
+def test_registry_option_adds_protected_names(tmp_path):
+    brands = tmp_path / "brands.tsv"
+    brands.write_text("name\taliases\n华为技术有限公司\t华为\n", encoding="utf-8")
+    code, out, _ = run(["check", "--json", "--registry", str(brands), "華為官方"])
+    assert code == 0
+    row = json.loads(out)
+    assert (row["decision"], row["target"], row["category"]) == ("block", "华为技术有限公司", "brand")
+    code, _, err = run(["check", "--registry", str(tmp_path / "missing.tsv"), "华为"])
+    assert code == 2 and "missing.tsv" in err

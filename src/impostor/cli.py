@@ -30,12 +30,16 @@ class InputError(click.ClickException):
     exit_code = 2
 
 
-def _detector(lexicons: str | None, allowlist: str | None = None) -> Detector:
-    return Detector(lexicons, allowlist=allowlist)
+def _detector(lexicons: str | None, registries: tuple[str, ...], allowlist: str | None = None) -> Detector:
+    return Detector(lexicons, allowlist=allowlist, registries=registries)
 
 
-lexicons_option = click.option("--lexicons", type=click.Path(file_okay=False), default=None,
-                               help="Lexicon directory to load instead of the shipped one.")
+def lexicons_option(command):
+    """--lexicons and --registry, shared by every command that screens."""
+    command = click.option("--registry", "registries", multiple=True, type=click.Path(dir_okay=False),
+                           help="Your own protected names (TSV: name[, aliases, category]); repeatable.")(command)
+    return click.option("--lexicons", type=click.Path(file_okay=False), default=None,
+                        help="Lexicon directory to load instead of the shipped one.")(command)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -48,9 +52,9 @@ def cli() -> None:
 @click.argument("names", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per name instead of the readable form.")
 @lexicons_option
-def check(names: tuple[str, ...], as_json: bool, lexicons: str | None) -> None:
+def check(names: tuple[str, ...], as_json: bool, lexicons: str | None, registries: tuple[str, ...]) -> None:
     """Screen the NAMES given on the command line."""
-    detector = _detector(lexicons)
+    detector = _detector(lexicons, registries)
     for verdict in detector.check_many(names):
         if as_json:
             click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False))
@@ -67,11 +71,12 @@ def check(names: tuple[str, ...], as_json: bool, lexicons: str | None) -> None:
 @click.option("--allowlist", type=click.Path(dir_okay=False), default=None,
               help="TSV of verified accounts (account_id[, name]) that pass under their names.")
 @lexicons_option
-def explain(name: str, account_id: str | None, allowlist: str | None, lexicons: str | None) -> None:
+def explain(name: str, account_id: str | None, allowlist: str | None, lexicons: str | None,
+            registries: tuple[str, ...]) -> None:
     """Print every step from the raw NAME to the decision: folding, tokens, candidates, words, reasons."""
     from .explain import explain as trace
 
-    for line in trace(_detector(lexicons, allowlist), name, account_id):
+    for line in trace(_detector(lexicons, registries, allowlist), name, account_id):
         click.echo(line)
 
 
@@ -84,10 +89,11 @@ def explain(name: str, account_id: str | None, allowlist: str | None, lexicons: 
 @click.option("--workers", "-j", type=click.IntRange(min=0), default=1, show_default=True,
               help="Processes to screen with; 0 = one per core. Output order is kept.")
 @lexicons_option
-def scan(file: str, fmt: str, output: str | None, workers: int, lexicons: str | None) -> None:
+def scan(file: str, fmt: str, output: str | None, workers: int, lexicons: str | None,
+         registries: tuple[str, ...]) -> None:
     """Screen FILE (one name per line; '-' or nothing for standard input): one output row per input row."""
     source = _open_input(file)
-    detector = _detector(lexicons)
+    detector = _detector(lexicons, registries)
     with _AtomicOutput(output) as sink:
         if fmt != "jsonl":
             sink.write(_delimited([FIELDS], fmt))
