@@ -29,9 +29,6 @@ class Allowlist:
                 rows.setdefault(account, set()).add(normalize(name))
         return cls(rows)
 
-    def __len__(self) -> int:
-        return len(self._rows)
-
     def allows(self, account_id: str | None, normalized_name: str) -> bool:
         if account_id is None or account_id not in self._rows:
             return False

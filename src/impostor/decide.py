@@ -160,20 +160,24 @@ class Decider:
             repeats.append(f"repeated {tokens[end].source}")
             end += 1
         head = split_words("".join(t.text for t in tokens[:start]), self.prefixes)
-        after = tokens[end:]
-        person = []
-        for role in self.person_suffixes:
-            text = "".join(t.text for t in after)
-            cut = text.rfind(role)
-            rest = after[len(text[:cut + len(role)]):] if cut >= 0 else ()
-            if cut >= 0 and 1 <= len(rest) <= MAX_PERSON_NAME and all(t.kind == HAN for t in rest):
-                person = [f"affix {role} + person's name {''.join(t.source for t in rest)}"]
-                after = after[: len(after) - len(rest) - len(role)]
-                break
+        after, person = self._person_suffix(tokens[end:])
         tail = split_words("".join(t.text for t in after), self.suffixes)
         if head is None or tail is None:
             return None
         return repeats + [f"affix {a}" for a in head + tail] + person
+
+    def _person_suffix(self, after: tuple[Token, ...]) -> tuple[tuple[Token, ...], list[str]]:
+        """Split off a closing role word and person's name (记者张三); returns what precedes it and the reason."""
+        for size in range(1, min(MAX_PERSON_NAME, len(after)) + 1):
+            person = after[len(after) - size:]
+            if not all(t.kind == HAN for t in person):
+                break
+            for role in self.person_suffixes:
+                role_start = len(after) - size - len(role)  # role words are Han: one token per character
+                if role_start >= 0 and "".join(t.text for t in after[role_start: len(after) - size]) == role:
+                    name = "".join(t.source for t in person)
+                    return after[:role_start], [f"affix {role} + person's name {name}"]
+        return after, []
 
     def _imitation_reason(self, form: Form) -> str:
         body = form.body

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Iterable
+from typing import Callable
 
 from .chars import CharTables, Fold, is_han
 
@@ -130,17 +130,6 @@ class Normalizer:
             keys.append(self.key_id("s", spelled))
         keys += [self.key_id("p", f) for f in fuzzy]
         return tuple(keys)
-
-    def normalize_many(self, names: Iterable[str]) -> list[Normalized]:
-        """Batch form: repeated names in a batch are normalized once."""
-        seen: dict[str, Normalized] = {}
-        out = []
-        for name in names:
-            result = seen.get(name)
-            if result is None:
-                result = seen[name] = self.normalize(name)
-            out.append(result)
-        return out
 
     # -- token builders -----------------------------------------------------------------------------------------
     def _make_han_token(self, c: str, source: str) -> Token:
