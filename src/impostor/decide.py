@@ -106,6 +106,7 @@ class Decider:
         # A name that is exactly some registry name is that name, even if it is a near form of another one
         # (市场监管局 is the generic local office, not a clipped 市场监管总局).
         exact = [(f, a) for f, a in alignments if a.cost == 0 and a.start == 0 and a.end == len(tokens)]
+        fold_reasons: list[str] | None = None  # the same for every candidate: computed once, when first needed
         for form, alignment in exact or alignments:
             within_budget = alignment.cost <= self.costs.budget(form.length) + 1e-9
             score = self.costs.score(alignment.cost, form.length)
@@ -113,7 +114,9 @@ class Decider:
                 yield Signal(PASS, score, None, None, (f"nearest registry name {form.body.name} ({score:.2f})",))
                 continue
             affixes = self.affixes_around(tokens, alignment.start, alignment.end)
-            reasons = [self._imitation_reason(form)] + self._fold_reasons(evidence.normalized, alignment)
+            if fold_reasons is None:
+                fold_reasons = self._fold_reasons(evidence.normalized)
+            reasons = [self._imitation_reason(form)] + fold_reasons
             reasons += [op_reason(op) for op in alignment.ops if op.channel != IDENTICAL]
             body = form.body
             span = alignment.end - alignment.start
@@ -186,7 +189,7 @@ class Decider:
         return f"imitates {body.name}{former} ({body.category}){via}"
 
     @staticmethod
-    def _fold_reasons(normalized: Normalized, alignment: Alignment) -> list[str]:
+    def _fold_reasons(normalized: Normalized) -> list[str]:
         reasons = []
         removed = []
         for src, dst, channel in normalized.steps:
