@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -11,9 +12,11 @@ import pytest
 from impostor.cli import main
 
 
-def run(args, stdin: bytes = b""):
+def run(args, stdin: bytes = b"", cwd=None):
+    """The CLI in its own process (as users run it); the working directory holds no impostor.toml unless a test
+    puts one there."""
     proc = subprocess.run([sys.executable, "-c", "from impostor.cli import main; main()", *args],
-                          input=stdin, capture_output=True)
+                          input=stdin, capture_output=True, cwd=cwd or os.path.dirname(__file__))
     return proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
 
 
@@ -29,7 +32,7 @@ def test_scan_jsonl_keeps_every_row_in_order(tmp_path):
     assert [r["line"] for r in rows] == [1, 2, 3, 4, 5, 6]
     assert [r["decision"] for r in rows] == ["block", "pass", "review", "pass", "pass", "block"]
     assert rows[1]["status"] == "empty"
-    assert rows[4]["status"] == "invalid-utf8"
+    assert rows[4]["status"] == "invalid-encoding"
     assert rows[2]["name"] == "夏爽律师"  # CR stripped
     assert set(rows[0]) >= {"line", "name", "decision", "score", "category", "target", "reasons"}
 
@@ -77,7 +80,8 @@ def test_bad_lexicon_dir_exits_2(tmp_path):
 def test_check_readable_and_json():
     code, out, _ = run(["check", "入民日报", "光明的未来"])
     assert code == 0
-    assert out.splitlines()[0].startswith("block")
+    assert out.splitlines()[0].split() == ["decision", "score", "name", "target"]
+    assert out.splitlines()[1].startswith("block")
     assert any("入→人 look-alike" in line for line in out.splitlines())
     code, out, _ = run(["check", "--json", "入民日报"])
     assert json.loads(out)["target"] == "人民日报"

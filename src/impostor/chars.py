@@ -47,6 +47,7 @@ class CharTables:
 
     def __init__(self, chars_dir: Path) -> None:
         self.dir = chars_dir
+        self.sources: list = []  # the tables read, for `impostor lexicon list`
         self.ignorable = {row["from"] for _, row in self._table("ignorable.tsv", ("from",)).rows}
         self.radicals = self._map("radicals.tsv")
         self.t2s = self._map("t2s.tsv")
@@ -74,7 +75,9 @@ class CharTables:
         self._folds: dict[str, Fold] = {}
 
     def _table(self, name: str, required: tuple[str, ...]):
-        return read_table(self.dir / name, required=required, codepoints=True)
+        table = read_table(self.dir / name, required=required, codepoints=True)
+        self.sources.append(table)
+        return table
 
     def _map(self, name: str) -> dict[str, str]:
         table = self._table(name, ("from", "to"))

@@ -1,223 +1,416 @@
-"""The command line: ``impostor check`` for people, ``impostor scan`` for files and pipes.
+"""The command line: ``check`` and ``explain`` for people, ``scan`` for files and pipes, ``lexicon`` for what is
+loaded, ``allow``/``deny`` for review decisions, ``serve`` for other languages.  CLI.md documents all of it.
 
-Exit status: 0 when the command ran (whatever it found), 2 on a usage or input error (one line on stderr).
+Exit status: 0 when the command ran; 1 when ``scan --fail-on`` found something; 2 on a usage or input error (one
+line on stderr); 130 on Ctrl-C; 143 on SIGTERM.
 """
 
 from __future__ import annotations
 
-import csv
-import functools
-import io
+import datetime
 import json
 import os
+import signal
 import sys
-import tempfile
-from typing import IO, Iterator
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable
 
 import click
 
 from . import __version__
-from .decide import Verdict
+from .config import Settings, find_config, load_settings
+from .decide import BLOCK, PASS, REVIEW
 from .detector import Detector
-from .lexicon import LexiconError
-from .parallel import screen_chunks
+from .lexicon import LexiconError, read_manifest
+from .records import INPUT_FORMATS, OUTPUT_FORMATS, InputError, InputOptions, Sink
+from .scan import FAIL_ON, ONLY, Progress, input_size, output_fields, run_scan
 
-FIELDS = ("line", "name", "decision", "score", "category", "target", "reasons", "status")
-CHUNK = 4096
-
-
-class InputError(click.ClickException):
-    exit_code = 2
+EXIT_FOUND, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED = 1, 2, 130, 143
+DECISION_COLOURS = {BLOCK: "red", REVIEW: "yellow", PASS: "green"}
 
 
-def _detector(lexicons: str | None, registries: tuple[str, ...], allowlist: str | None = None) -> Detector:
-    return Detector(lexicons, allowlist=allowlist, registries=registries)
+class UsageProblem(click.ClickException):
+    exit_code = EXIT_ERROR
 
 
-def lexicons_option(command):
-    """--lexicons and --registry, shared by every command that screens."""
-    command = click.option("--registry", "registries", multiple=True, type=click.Path(dir_okay=False),
-                           help="Your own protected names (TSV: name[, aliases, category]); repeatable.")(command)
-    return click.option("--lexicons", type=click.Path(file_okay=False), default=None,
-                        help="Lexicon directory to load instead of the shipped one.")(command)
+class Terminated(BaseException):
+    """SIGTERM: unwinds like Ctrl-C, so that partial output is removed and workers are stopped."""
+
+
+def detector_options(command: Callable) -> Callable:
+    """The options that say what to screen against, shared by every command that screens."""
+    options = [
+        click.option("--lexicons", type=click.Path(file_okay=False), default=None,
+                     help="Lexicon directory to load instead of the shipped one."),
+        click.option("--registry", "registries", multiple=True, type=click.Path(dir_okay=False),
+                     help="Your own protected names (TSV: name[, aliases, category]); repeatable."),
+        click.option("--allowlist", type=click.Path(dir_okay=False), default=None,
+                     help="Verified accounts and cleared names (TSV: account_id and/or name)."),
+        click.option("--denylist", type=click.Path(dir_okay=False), default=None,
+                     help="Names of closed accounts, blocked under any variant (TSV: name)."),
+        click.option("--disable", "disabled", multiple=True, metavar="CATEGORY",
+                     help="Never report this category (profession, region, media, ...); repeatable."),
+        click.option("--set", "settings", multiple=True, metavar="SECTION.KEY=N",
+                     help="Override a value of scoring.toml, e.g. costs.block_score=0.8; repeatable."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _detector(**options: Any) -> Detector:
+    settings: Settings = click.get_current_context().find_root().obj or Settings()
+    return settings.overridden(**options).detector()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="impostor")
-def cli() -> None:
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Settings file (default: ./impostor.toml when present).")
+@click.option("--no-config", is_flag=True, help="Ignore ./impostor.toml.")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, no_config: bool) -> None:
     """Find account names that impersonate official bodies."""
+    settings = load_settings(find_config(config_path, use_default=not no_config))
+    ctx.obj = settings
+    # [scan], [check] ... sections of the config file become those commands' option defaults.
+    ctx.default_map = {command: _option_defaults(command, values, settings)
+                       for command, values in settings.commands.items()}
 
 
+def _option_defaults(command: str, values: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Config keys are option names as typed (``format``, ``fail-on``); click wants parameter names."""
+    by_option = {}
+    for param in cli.commands[command].params:
+        if isinstance(param, click.Option):
+            for opt in param.opts:
+                by_option[opt.lstrip("-").replace("-", "_")] = param.name
+    defaults = {}
+    for key, value in values.items():
+        if key not in by_option:
+            raise LexiconError(settings.source or "config", None, f"[{command}] has no option {key!r}")
+        defaults[by_option[key]] = value
+    return defaults
+
+
+# -- check, explain ---------------------------------------------------------------------------------------------------
 @cli.command()
 @click.argument("names", nargs=-1, required=True)
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per name instead of the readable form.")
-@lexicons_option
-def check(names: tuple[str, ...], as_json: bool, lexicons: str | None, registries: tuple[str, ...]) -> None:
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per name instead of the readable table.")
+@click.option("--account-id", default=None, help="The account the names belong to, looked up in the allowlist.")
+@detector_options
+def check(names: tuple[str, ...], as_json: bool, account_id: str | None, **options: Any) -> None:
     """Screen the NAMES given on the command line."""
-    detector = _detector(lexicons, registries)
-    for verdict in detector.check_many(names):
-        if as_json:
+    detector = _detector(**options)
+    verdicts = detector.check_many(names, [account_id] * len(names) if account_id else None)
+    if as_json:
+        for verdict in verdicts:
             click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False))
-            continue
-        target = f"  {verdict.category or ''} {verdict.target or ''}".rstrip()
-        click.echo(f"{verdict.decision:<6}  {verdict.score:.2f}  {verdict.name}{target}")
+        return
+    width = max(_width(v.name) for v in verdicts)
+    click.echo(f"{'decision':<8}  {'score':>5}  {_pad('name', width)}  target")
+    for verdict in verdicts:
+        decision = click.style(f"{verdict.decision:<8}", fg=DECISION_COLOURS[verdict.decision], bold=True)
+        target = f"{verdict.target} ({verdict.category})" if verdict.target else ""
+        click.echo(f"{decision}  {verdict.score:5.2f}  {_pad(verdict.name, width)}  {target}".rstrip())
         for reason in verdict.reasons:
-            click.echo(f"        - {reason}")
+            click.echo(f"{'':8}  {'':5}  - {reason}")
+
+
+def _width(text: str) -> int:
+    """Columns on a terminal: CJK characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
 
 
 @cli.command()
 @click.argument("name")
 @click.option("--account-id", default=None, help="Account id to look up in the allowlist.")
-@click.option("--allowlist", type=click.Path(dir_okay=False), default=None,
-              help="TSV of verified accounts (account_id[, name]) that pass under their names.")
-@lexicons_option
-def explain(name: str, account_id: str | None, allowlist: str | None, lexicons: str | None,
-            registries: tuple[str, ...]) -> None:
+@detector_options
+def explain(name: str, account_id: str | None, **options: Any) -> None:
     """Print every step from the raw NAME to the decision: folding, tokens, candidates, words, reasons."""
     from .explain import explain as trace
 
-    for line in trace(_detector(lexicons, registries, allowlist), name, account_id):
+    for line in trace(_detector(**options), name, account_id):
         click.echo(line)
 
 
+# -- scan -------------------------------------------------------------------------------------------------------------
 @cli.command()
-@click.argument("file", default="-", type=str)
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "tsv"]), default="jsonl", show_default=True,
+@click.argument("files", nargs=-1, type=str)
+@click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None,
+              help="Input format  [default: from the file name; text for standard input]")
+@click.option("--column", "--field", "column", default=None, metavar="NAME|N",
+              help="Column (CSV, TSV, Parquet) or field (JSONL) holding the name  [default: name, or column 1]")
+@click.option("--id-column", default=None, metavar="NAME|N", help="Column or field holding the account id.")
+@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the input (e.g. gb18030).")
+@click.option("--format", "fmt", type=click.Choice(OUTPUT_FORMATS), default="jsonl", show_default=True,
               help="Output format.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Write here (atomically) instead of standard output.")
+@click.option("--only", type=click.Choice(sorted(ONLY)), default=None,
+              help="Write only these rows (flagged = block and review).")
+@click.option("--fail-on", type=click.Choice(sorted(FAIL_ON)), default=None,
+              help="Exit 1 if any row is block (or block or review).")
 @click.option("--workers", "-j", type=click.IntRange(min=0), default=1, show_default=True,
               help="Processes to screen with; 0 = one per core. Output order is kept.")
-@lexicons_option
-def scan(file: str, fmt: str, output: str | None, workers: int, lexicons: str | None,
-         registries: tuple[str, ...]) -> None:
-    """Screen FILE (one name per line; '-' or nothing for standard input): one output row per input row."""
-    source = _open_input(file)
-    detector = _detector(lexicons, registries)
-    with _AtomicOutput(output) as sink:
-        if fmt != "jsonl":
-            sink.write(_delimited([FIELDS], fmt))
-        # Each chunk of rows is screened and formatted where it is screened (in the workers with --workers), so
-        # this process only reads and writes.
-        format_chunk = functools.partial(_screen_and_format, fmt=fmt)
-        for text in screen_chunks(detector, _chunks(_read_lines(source)), workers, format_chunk):
-            sink.write(text)
+@click.option("--with-version", is_flag=True, help="Add a lexicon_version column to every row.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress line on stderr  [default: when stderr is a terminal]")
+@click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
+@detector_options
+def scan(files: tuple[str, ...], input_format: str | None, column: str | None, id_column: str | None,
+         encoding: str, fmt: str, output: str | None, only: str | None, fail_on: str | None, workers: int,
+         with_version: bool, progress: bool | None, quiet: bool, **options: Any) -> None:
+    """Screen FILES (or standard input: '-' or nothing): one output row per input record, in order.
+
+    Plain text (one name per line), CSV, TSV, JSONL or Parquet; gzip-compressed input is read as is."""
+    inputs = list(files) or ["-"]
+    if inputs.count("-") > 1:
+        raise UsageProblem("standard input ('-') can be read only once")
+    input_options = InputOptions(input_format, column, id_column, encoding)
+    detector = _detector(**options)
+    fields = output_fields(len(inputs) > 1, id_column is not None, with_version)
+    show_progress = sys.stderr.isatty() if progress is None else progress
+    meter = Progress(sys.stderr, input_size(inputs)) if show_progress else None
+    _terminate_on_sigterm()
+    with Sink(output, fmt, fields) as sink:
+        summary = run_scan(detector, inputs, input_options, sink, workers=workers, only=only, progress=meter)
+    if not quiet:
+        for line in summary.lines():
+            click.echo(line, err=True)
+    if fail_on and summary.found(FAIL_ON[fail_on]):
+        click.get_current_context().exit(EXIT_FOUND)
 
 
-def _screen_and_format(detector: Detector, rows: list[tuple[int, str, str]], fmt: str) -> str:
-    """Output text for one chunk of (line, name, status) rows, in order."""
-    verdicts = detector.check_many(name for _, name, _ in rows)
-    records = [_row(line, verdict, status) for (line, _, status), verdict in zip(rows, verdicts)]
-    if fmt == "jsonl":
-        return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
-    for record in records:
-        record["reasons"] = "; ".join(record["reasons"])
-    return _delimited([["" if record[f] is None else record[f] for f in FIELDS] for record in records], fmt)
+def _terminate_on_sigterm() -> None:
+    def handler(signum, frame):
+        raise Terminated()
+
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, handler)
 
 
-def _delimited(rows, fmt: str) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter="," if fmt == "csv" else "\t", lineterminator="\n").writerows(rows)
-    return buffer.getvalue()
+# -- lexicon ----------------------------------------------------------------------------------------------------------
+@cli.group()
+def lexicon() -> None:
+    """What is loaded: files, counts, sources and the lexicon version."""
 
 
-# -- input ----------------------------------------------------------------------------------------------------------
-def _open_input(file: str) -> IO[bytes]:
-    if file == "-":
-        return sys.stdin.buffer
+@lexicon.command("list")
+@detector_options
+def lexicon_list(**options: Any) -> None:
+    """Every file loaded, with its kind, rows, source, version and licence."""
+    detector = _detector(**options)
+    kinds = {spec.path.resolve(): spec.kind for spec in read_manifest(detector.lexicon_dir / "manifest.toml")}
+    click.echo("\t".join(("file", "kind", "rows", "source", "version", "licence")))
+    for table in detector.registry.sources:
+        kind = kinds.get(table.path.resolve(), "custom")
+        if detector.denylist_path is not None and table.path == detector.denylist_path:
+            kind = "denylist"
+        click.echo("\t".join((_shown_path(table.path, detector), kind, str(len(table.rows)),
+                              table.meta.get("source", ""), table.meta.get("version", ""),
+                              table.meta.get("licence", ""))))
+    for table in detector.tables.sources:
+        click.echo("\t".join((_shown_path(table.path, detector), "characters", str(len(table.rows)),
+                              table.meta.get("source", ""), table.meta.get("version", ""),
+                              table.meta.get("licence", ""))))
+
+
+def _shown_path(path: Path, detector: Detector) -> str:
     try:
-        return open(file, "rb")
-    except OSError as exc:
-        raise InputError(f"cannot open {file!r}: {exc.strerror or exc}") from None
+        return path.resolve().relative_to(detector.lexicon_dir.resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
-def _read_lines(stream: IO[bytes]) -> Iterator[tuple[int, str, str]]:
-    """(line number, name, status) for every line; a line that is not UTF-8 is kept, decoded with replacements."""
-    for number, raw in enumerate(stream, start=1):
-        raw = raw.rstrip(b"\n").rstrip(b"\r")
-        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        try:
-            name, status = raw.decode("utf-8"), "ok"
-        except UnicodeDecodeError:
-            name, status = raw.decode("utf-8", errors="replace"), "invalid-utf8"
-        if status == "ok" and not name.strip():
-            status = "empty"
-        yield number, name, status
+@lexicon.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="As one JSON object.")
+@detector_options
+def lexicon_stats(as_json: bool, **options: Any) -> None:
+    """Counts of protected bodies per category, names, patterns, words, and the lexicon version hash."""
+    detector = _detector(**options)
+    registry = detector.registry
+    stats = {
+        "impostor": __version__,
+        "lexicon_version": detector.lexicon_version,
+        "lexicon_dir": str(detector.lexicon_dir),
+        "bodies": dict(Counter(b.category for b in registry.bodies).most_common()),
+        "names": len(registry.forms),
+        "shared_short_names": sum(f.weak for f in registry.forms),
+        "region_names": len(registry.regions),
+        "region_patterns": len(registry.patterns),
+        "titles": len(registry.titles),
+        "keywords": len(registry.keywords),
+        "affixes": len(registry.affixes),
+        "allowlist": str(detector.allowlist_path) if detector.allowlist_path else None,
+        "denylist": str(detector.denylist_path) if detector.denylist_path else None,
+        "disabled": sorted(detector.disabled),
+    }
+    if as_json:
+        click.echo(json.dumps(stats, ensure_ascii=False, indent=2))
+        return
+    for key, value in stats.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v:,}" for k, v in value.items())
+        elif isinstance(value, list):
+            value = ", ".join(value) or "-"
+        click.echo(f"{key:<20} {value if value is not None else '-'}")
 
 
-def _chunks(rows: Iterator[tuple[int, str, str]]) -> Iterator[list[tuple[int, str, str]]]:
-    chunk = []
+@lexicon.command("validate")
+@detector_options
+def lexicon_validate(**options: Any) -> None:
+    """Load everything (lexicons, your registries, allow- and denylist, config); exit 2 naming the first problem."""
+    detector = _detector(**options)
+    files = len(detector.registry.sources)
+    click.echo(f"ok: {files} registry files, {len(detector.registry.forms):,} protected names, "
+               f"lexicon version {detector.lexicon_version}")
+
+
+@lexicon.command("show")
+@click.argument("category")
+@detector_options
+def lexicon_show(category: str, **options: Any) -> None:
+    """The entries of one CATEGORY (media, government, military, institution, brand, denylist, region,
+    profession, keyword, affix, pattern) as TSV."""
+    registry = _detector(**options).registry
+    if category == "region":
+        rows = [(v, r.division, str(r.level)) for v, names in registry.regions.items() for r in names]
+        header = ("name", "division", "level")
+    elif category == "profession":
+        rows, header = [(w.text, w.group) for w in registry.titles.values()], ("title", "domain")
+    elif category == "keyword":
+        rows = [(w.text, w.category, w.strength) for w in registry.keywords.values()]
+        header = ("keyword", "category", "strength")
+    elif category == "affix":
+        rows, header = [(w.text, w.strength) for w in registry.affixes.values()], ("affix", "position")
+    elif category == "pattern":
+        rows = list(dict.fromkeys((p.text, p.category, p.group) for p in registry.patterns))
+        header = ("pattern", "category", "group")
+    else:
+        names: dict[str, list[str]] = {}
+        bodies = {}
+        for form in registry.forms:
+            if form.body.category == category:
+                bodies[form.body.name] = form.body
+                if form.is_alias:
+                    names.setdefault(form.body.name, []).append(form.text)
+        known = sorted({b.category for b in registry.bodies})
+        if not bodies:
+            raise UsageProblem(f"no entries in category {category!r}; categories: "
+                               f"{', '.join(known + ['region', 'profession', 'keyword', 'affix', 'pattern'])}")
+        rows = [(b.name, "|".join(names.get(b.name, [])), b.group, b.status, b.source) for b in bodies.values()]
+        header = ("name", "aliases", "group", "status", "source")
+    click.echo("\t".join(header))
     for row in rows:
-        chunk.append(row)
-        if len(chunk) >= CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+        click.echo("\t".join(row))
 
 
-# -- output ---------------------------------------------------------------------------------------------------------
-class _AtomicOutput:
-    """Writes to a temporary file beside the target and renames it into place only when everything was written."""
-
-    def __init__(self, path: str | None) -> None:
-        self.path = path
-        self.tmp: str | None = None
-        self.stream: IO[str]
-
-    def __enter__(self) -> IO[str]:
-        if self.path is None:
-            self.stream = sys.stdout
-            return self.stream
-        directory = os.path.dirname(os.path.abspath(self.path))
-        try:
-            fd, self.tmp = tempfile.mkstemp(prefix=".impostor-", suffix=".partial", dir=directory)
-        except OSError as exc:
-            raise InputError(f"cannot write {self.path!r}: {exc.strerror or exc}") from None
-        self.stream = io.open(fd, "w", encoding="utf-8", newline="")
-        return self.stream
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if self.path is None:
-            self.stream.flush()
-            return
-        self.stream.close()
-        if exc_type is None:
-            os.replace(self.tmp, self.path)
-        else:
-            os.unlink(self.tmp)
+# -- review decisions -------------------------------------------------------------------------------------------------
+def _append_rows(path: Path, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """Append rows to a TSV list, creating it with its header row; values may not hold tabs or newlines."""
+    new = not path.exists() or path.stat().st_size == 0
+    with open(path, "a", encoding="utf-8", newline="\n") as out:
+        if new:
+            out.write("# review decisions appended by `impostor allow` / `impostor deny`\n")
+            out.write("\t".join(columns) + "\n")
+        for row in rows:
+            out.write("\t".join(" ".join(v.split()) for v in row) + "\n")
 
 
-def _row(line: int, verdict: Verdict, status: str) -> dict:
-    row = verdict.to_dict()
-    row["line"] = line
-    if status != "ok":
-        row["status"] = status
-    return {f: row[f] for f in FIELDS}
+def _decision_file(kind: str, file: str | None) -> Path:
+    settings: Settings = click.get_current_context().find_root().obj or Settings()
+    configured = settings.allowlist if kind == "allowlist" else settings.denylist
+    if file:
+        return Path(file)
+    if configured is None:
+        raise UsageProblem(f"say where: --file FILE, or '{kind} = \"FILE\"' in impostor.toml")
+    return configured
 
 
-# -- entry point ----------------------------------------------------------------------------------------------------
+@cli.command()
+@click.argument("names", nargs=-1)
+@click.option("--account-id", default=None, help="Allow this account (under NAMES only, or under any name if none).")
+@click.option("--note", default="", help="Why, for the next reviewer.")
+@click.option("--file", default=None, type=click.Path(dir_okay=False), help="Allowlist to append to "
+              "[default: the config's allowlist]")
+def allow(names: tuple[str, ...], account_id: str | None, note: str, file: str | None) -> None:
+    """Record a review decision: NAMES pass (for ACCOUNT-ID only, or for everyone without it)."""
+    if not names and not account_id:
+        raise UsageProblem("give NAMES, --account-id, or both")
+    path = _decision_file("allowlist", file)
+    today = datetime.date.today().isoformat()
+    rows = [(account_id or "", name, note, today) for name in names] or [(account_id or "", "", note, today)]
+    _append_rows(path, ("account_id", "name", "note", "added"), rows)
+    click.echo(f"{path}: {len(rows)} row(s) added", err=True)
+
+
+@cli.command()
+@click.argument("names", nargs=-1, required=True)
+@click.option("--account-id", default=None, help="The closed account, kept for the record.")
+@click.option("--note", default="", help="Why, for the next reviewer.")
+@click.option("--file", default=None, type=click.Path(dir_okay=False), help="Denylist to append to "
+              "[default: the config's denylist]")
+def deny(names: tuple[str, ...], account_id: str | None, note: str, file: str | None) -> None:
+    """Record a review decision: NAMES (of closed accounts) are blocked from now on, under any variant."""
+    path = _decision_file("denylist", file)
+    today = datetime.date.today().isoformat()
+    _append_rows(path, ("name", "account_id", "note", "added"), [(n, account_id or "", note, today) for n in names])
+    click.echo(f"{path}: {len(names)} row(s) added", err=True)
+
+
+# -- serve ------------------------------------------------------------------------------------------------------------
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--max-body-bytes", default=1_048_576, show_default=True, type=click.IntRange(min=1),
+              help="Largest request body accepted (413 above).")
+@click.option("--max-names", default=10_000, show_default=True, type=click.IntRange(min=1),
+              help="Most names in one request (413 above).")
+@detector_options
+def serve(host: str, port: int, max_body_bytes: int, max_names: int, **options: Any) -> None:
+    """An HTTP JSON service: POST /check, GET /health, GET /version."""
+    from .serve import serve as run_server
+
+    run_server(_detector(**options), host, port, max_body_bytes, max_names)
+
+
+# -- entry point ------------------------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry: errors become one line on stderr and exit status 2, never a traceback."""
     try:
         code = cli.main(args=argv, prog_name="impostor", standalone_mode=False)
     except click.exceptions.UsageError as exc:
         click.echo(f"impostor: error: {exc.format_message()}", err=True)
-        code = 2
+        code = EXIT_ERROR
     except click.ClickException as exc:
         click.echo(f"impostor: error: {exc.format_message()}", err=True)
         code = exc.exit_code
-    except LexiconError as exc:
+    except (LexiconError, InputError) as exc:
         click.echo(f"impostor: error: {exc}", err=True)
-        code = 2
-    except click.exceptions.Abort:
+        code = EXIT_ERROR
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("impostor: interrupted", err=True)
-        code = 130
+        code = EXIT_INTERRUPTED
+    except Terminated:
+        click.echo("impostor: terminated", err=True)
+        code = EXIT_TERMINATED
     except BrokenPipeError:
         # The reader went away (| head): not an error of ours; silence the interpreter's own complaint too.
         sys.stderr = open(os.devnull, "w")
         code = 0
+    except Exception as exc:  # a bug of ours: one line, not a traceback, unless asked for
+        if os.environ.get("IMPOSTOR_DEBUG"):
+            raise
+        click.echo(f"impostor: internal error: {type(exc).__name__}: {exc} (IMPOSTOR_DEBUG=1 shows where)", err=True)
+        code = EXIT_ERROR
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .chars import INVISIBLE, NOISE
+from .lexicon import DENYLIST
 from .normalize import HAN, Normalized, Token
 from .registry import Form, Registry
 from .scoring import DELETED, IDENTICAL, INSERTED, LOOKALIKE, REPEATED, Alignment, Costs
@@ -72,8 +73,10 @@ class Evidence:
 
 
 class Decider:
-    def __init__(self, registry: Registry, costs: Costs, scores: dict[str, float]) -> None:
+    def __init__(self, registry: Registry, costs: Costs, scores: dict[str, float],
+                 disabled: frozenset[str] = frozenset()) -> None:
         self.registry = registry
+        self.disabled = disabled  # categories never reported
         self.costs = costs
         self.scores = scores
         plain = {t: w for t, w in registry.affixes.items() if PERSON_SLOT not in w.text}
@@ -86,6 +89,8 @@ class Decider:
     def decide(self, evidence: Evidence) -> Verdict:
         signals = list(self._entity_signals(evidence)) + list(self._initials_signals(evidence))
         signals += self._review_signals(evidence)
+        if self.disabled:
+            signals = [s for s in signals if s.category not in self.disabled]
         name = evidence.normalized.raw
         if not signals:
             return Verdict(name, PASS, 0.0)
@@ -184,6 +189,8 @@ class Decider:
 
     def _imitation_reason(self, form: Form) -> str:
         body = form.body
+        if body.category == DENYLIST:
+            return f"reuses {body.name}, the name of a closed account (denylist)"
         former = " (a former name)" if body.status == "former" else ""
         via = f" via its short form {form.text}" if form.is_alias else ""
         return f"imitates {body.name}{former} ({body.category}){via}"
@@ -233,9 +240,11 @@ class Decider:
         return signals
 
 
-def allowed(verdict: Verdict, account_id: str) -> Verdict:
-    """A verified account passes under the name it was verified for; the evidence stays visible."""
-    reasons = (f"verified account {account_id} (allowlist)",) + verdict.reasons
+def allowed(verdict: Verdict, account_id: str | None) -> Verdict:
+    """A verified account passes under the name it was verified for, and a name a reviewer cleared passes for
+    everyone; the evidence stays visible."""
+    why = f"verified account {account_id} (allowlist)" if account_id is not None else "name cleared in review (allowlist)"
+    reasons = (why,) + verdict.reasons
     return replace(verdict, decision=PASS, reasons=reasons)
 
 

@@ -8,38 +8,61 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from .candidates import CandidateIndex
 from .chars import CharTables
 from .allowlist import Allowlist
 from .decide import PASS, Decider, Evidence, Verdict, allowed
-from .lexicon import custom_registry, default_lexicon_dir, load_config
+from .lexicon import LexiconError, custom_registry, default_lexicon_dir, denylist_registry, load_config
 from .normalize import LATIN, Normalized, Normalizer
 from .registry import Registry, build_registry
 from .scoring import NEAR_LOOKALIKE, SYNONYM, Costs, Scorer, Substitutes
 
 MIN_INITIALS = 3
 RECENT_NAMES = 1 << 18  # verdicts kept for repeated names; the memo is emptied when full
+SETTING_SECTIONS = ("costs", "scores")  # the sections of scoring.toml that overrides may change
+LEXICON_SUFFIXES = (".tsv", ".toml", ".txt")  # what the lexicon version hashes: data, not the scripts beside it
 
 
 class Detector:
     """Screens account names against the registries of one lexicon directory."""
 
     def __init__(self, lexicons: str | Path | None = None, allowlist: str | Path | None = None,
-                 registries: Sequence[str | Path] = ()) -> None:
-        """Load the lexicons of ``lexicons`` (default: the shipped ones), an optional allowlist file, and your own
-        registries of protected names (TSV: ``name`` [, ``aliases``, ``category``]), which get every technique the
-        shipped ones get."""
+                 registries: Sequence[str | Path] = (), denylist: str | Path | None = None,
+                 overrides: Mapping[str, Mapping[str, float]] | None = None,
+                 disabled: Iterable[str] = ()) -> None:
+        """Load the lexicons of ``lexicons`` (default: the shipped ones) and optionally:
+
+        - ``allowlist``: TSV of verified accounts (``account_id``) and reviewed names (``name``) that pass;
+        - ``registries``: your own protected names (TSV: ``name`` [, ``aliases``, ``category``]), which get every
+          technique the shipped ones get;
+        - ``denylist``: TSV of names of closed accounts (``name``), blocked under any variant;
+        - ``overrides``: ``{"costs": {...}, "scores": {...}}`` over the values of ``scoring.toml``;
+        - ``disabled``: categories never reported (``profession``, ``region``, ...).
+        """
         self.lexicon_dir = Path(lexicons) if lexicons is not None else default_lexicon_dir()
         config = load_config(self.lexicon_dir / "scoring.toml")
+        overrides = {section: dict(values) for section, values in (overrides or {}).items()}
+        for section, values in overrides.items():
+            if section not in SETTING_SECTIONS:
+                raise LexiconError("overrides", None, f"unknown section {section!r}; one of {', '.join(SETTING_SECTIONS)}")
+            unknown = sorted(set(values) - set(config.get(section, {})))
+            if unknown:
+                raise LexiconError("overrides", None, f"unknown {section} setting(s): {', '.join(unknown)}")
+            config.setdefault(section, {}).update(values)
         self.costs = Costs.from_config(config.get("costs", {}))
         self.tables = CharTables(self.lexicon_dir / "chars")
         self.normalizer = Normalizer(self.tables)
         self.registry_paths = tuple(Path(p) for p in registries)
-        self.registry: Registry = build_registry(self.lexicon_dir / "manifest.toml", self.normalizer,
-                                                 [custom_registry(p) for p in self.registry_paths])
+        self.denylist_path = Path(denylist) if denylist is not None else None
+        extra = [custom_registry(p) for p in self.registry_paths]
+        if self.denylist_path is not None:
+            extra.append(denylist_registry(self.denylist_path))
+        self.registry: Registry = build_registry(self.lexicon_dir / "manifest.toml", self.normalizer, extra)
         # One table of scored substitutions: near look-alikes (杜≈社) and same-kind words (院≈馆).
         self.substitutes: Substitutes = {pair: (cost, NEAR_LOOKALIKE) for pair, cost in self.tables.near.items()}
         for pair, cost in self.registry.synonyms.items():
@@ -49,15 +72,33 @@ class Detector:
         self.scorer = Scorer(self.costs, self.substitutes, self.registry.fillers)
         self.allowlist_path = Path(allowlist) if allowlist is not None else None
         self.allowlist = Allowlist.load(allowlist, self._variant) if allowlist is not None else Allowlist()
+        self.disabled = frozenset(disabled)
         self._recent: dict[str, Verdict] = {}
-        self.decider = Decider(self.registry, self.costs, {k: float(v) for k, v in config.get("scores", {}).items()})
+        self.decider = Decider(self.registry, self.costs, {k: float(v) for k, v in config.get("scores", {}).items()},
+                               self.disabled)
+        self.lexicon_version = self._version(overrides)
+        # What another process needs to build the same Detector (parallel workers that spawn rather than fork).
+        self.options = dict(lexicons=self.lexicon_dir, allowlist=self.allowlist_path, registries=self.registry_paths,
+                            denylist=self.denylist_path, overrides=overrides, disabled=tuple(sorted(self.disabled)))
+
+    def _version(self, overrides: dict) -> str:
+        """A short hash of everything that decides a verdict: the lexicon files, your registries, allow- and
+        denylist, overrides and disabled categories.  Equal hashes mean equal verdicts for equal names."""
+        digest = hashlib.sha256()
+        files = sorted(p for p in self.lexicon_dir.rglob("*") if p.suffix in LEXICON_SUFFIXES and p.is_file())
+        extra = [*self.registry_paths, self.allowlist_path, self.denylist_path]
+        for i, path in enumerate(files + [p for p in extra if p is not None]):
+            label = path.relative_to(self.lexicon_dir).as_posix() if i < len(files) else f"extra:{path.name}"
+            digest.update(label.encode() + b"\0" + path.read_bytes() + b"\0")
+        digest.update(json.dumps([overrides, sorted(self.disabled)], sort_keys=True).encode())
+        return digest.hexdigest()[:12]
 
     # -- public API ---------------------------------------------------------------------------------------------
     def check(self, name: str, account_id: str | None = None) -> Verdict:
         """Screen one name; ``account_id`` lets a verified account (see the allowlist) pass under its name."""
         normalized = self.normalizer.normalize(name)
         verdict = self.decider.decide(self.evidence(normalized))
-        if account_id is not None and verdict.decision != PASS and self.allowlist.allows(account_id, normalized.variant):
+        if verdict.decision != PASS and self.allowlist.allows(account_id, normalized.variant):
             verdict = allowed(verdict, account_id)
         return verdict
 

@@ -21,6 +21,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 REQUIRED_HEADER_KEYS = ("source", "version", "licence")
 _CODEPOINTS = re.compile(r"^U\+[0-9A-Fa-f]{4,6}( U\+[0-9A-Fa-f]{4,6})*$")
 _HEADER_KEY = re.compile(r"^#\s*(source|version|licen[cs]e)s?\b[^:]*:", re.IGNORECASE)
+DENYLIST = "denylist"  # the category of names from a denylist
 KINDS = ("entity", "pattern", "region", "title", "keyword", "affix", "synonym", "filler")
 
 
@@ -159,6 +160,12 @@ def custom_registry(path: Path | str) -> FileSpec:
     return FileSpec(path=Path(path), kind="entity",
                     columns={"name": "name", "aliases": "aliases", "category_column": "category"},
                     provenance=False, default_category="brand")
+
+
+def denylist_registry(path: Path | str) -> FileSpec:
+    """Names of closed accounts that must not come back under any variant: a TSV with a ``name`` column (other
+    columns, such as ``account_id`` or ``note``, are kept for people and ignored here)."""
+    return FileSpec(path=Path(path), kind="entity", columns={"name": "name"}, category=DENYLIST, provenance=False)
 
 
 def default_lexicon_dir() -> Path:

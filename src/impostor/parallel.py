@@ -1,7 +1,7 @@
 """Screening chunks of names across processes, results in input order.
 
 Each worker holds its own Detector: inherited from the parent where the platform forks (no second load), built
-from the same lexicon directory and allowlist where it spawns.
+from the same options where it spawns.
 """
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from pathlib import Path
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from .decide import Verdict
 from .detector import Detector
@@ -21,10 +20,10 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def _init_worker(lexicons: Path, allowlist: Path | None, registries: tuple[Path, ...]) -> None:
+def _init_worker(options: dict[str, Any]) -> None:
     global _worker_detector
     if _worker_detector is None:
-        _worker_detector = Detector(lexicons, allowlist=allowlist, registries=registries)
+        _worker_detector = Detector(**options)
 
 
 def _check_many(detector: Detector, names: list[str]) -> list[Verdict]:
@@ -64,7 +63,7 @@ def screen_chunks(detector: Detector, chunks: Iterable[T], workers: int = 1,
         _worker_detector = detector  # children inherit it, loaded
     try:
         with context.Pool(workers, initializer=_init_worker,
-                          initargs=(detector.lexicon_dir, detector.allowlist_path, detector.registry_paths)) as pool:
+                          initargs=(detector.options,)) as pool:
             # A bounded window of chunks in flight, taken back in input order: every core stays busy, and the
             # input is read only as fast as results are consumed (Pool.imap would read all of it at once).
             window: deque = deque()

@@ -1,0 +1,359 @@
+"""Reading names from files and writing results: plain text, CSV, TSV, JSONL and Parquet, gzip or not.
+
+Every input record becomes exactly one ``Record`` (file, line, id, name, status), in order, whatever it holds: a
+record that cannot be read as asked gets a status instead of disappearing.  Only what stops the whole file (it
+cannot be opened, a named column is missing, a gzip stream is cut short) is an ``InputError``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import json
+import os
+import sys
+import tempfile
+import zlib
+from dataclasses import dataclass
+from typing import IO, Any, Callable, Iterator, NamedTuple
+
+INPUT_FORMATS = ("text", "csv", "tsv", "jsonl", "parquet")
+OUTPUT_FORMATS = ("jsonl", "csv", "tsv", "parquet")
+EXTENSIONS = {".txt": "text", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
+              ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
+DEFAULT_COLUMN = "name"
+GZIP_MAGIC = b"\x1f\x8b"
+PARQUET_BATCH = 65536
+
+# Per-record statuses
+OK, EMPTY, INVALID_ENCODING, INVALID_JSON, MISSING_COLUMN = "ok", "empty", "invalid-encoding", "invalid-json", "missing-column"
+
+
+class InputError(Exception):
+    """A file that cannot be read at all, or not as asked; the message names the file (and line)."""
+
+
+class Record(NamedTuple):
+    file: str
+    line: int  # 1-based: the physical line where the record starts; the row number for Parquet
+    id: str | None
+    name: str
+    status: str
+
+
+@dataclass(frozen=True)
+class InputOptions:
+    format: str | None = None  # None: from the file name (text for standard input)
+    column: str | None = None  # the name column: a header name, or a 1-based number; default "name" or column 1
+    id_column: str | None = None  # the account-id column, kept in the output
+    encoding: str = "utf-8"
+
+
+def input_format(path: str, options: InputOptions) -> str:
+    if options.format:
+        return options.format
+    base = path[:-3] if path.endswith(".gz") else path
+    return EXTENSIONS.get(os.path.splitext(base)[1].lower(), "text")
+
+
+def read_records(path: str, options: InputOptions,
+                 opened: Callable[[IO[bytes]], None] | None = None) -> Iterator[Record]:
+    """The records of one input (``-`` is standard input), in order.  ``opened`` is given the raw file once it is
+    open (a progress display reads its position)."""
+    fmt = input_format(path, options)
+    label = "<stdin>" if path == "-" else path
+    if fmt == "text" and (options.column or options.id_column):
+        raise InputError(f"{label}: --column and --id-column need CSV, TSV, JSONL or Parquet input "
+                         "(name the format with --input-format)")
+    try:
+        codecs.lookup(options.encoding)
+    except LookupError:
+        raise InputError(f"unknown encoding {options.encoding!r}") from None
+    if fmt == "parquet":
+        yield from _parquet(path, label, options)
+        return
+    stream = _open(path, label, opened)
+    try:
+        reader = {"text": _text, "csv": _delimited, "tsv": _delimited, "jsonl": _jsonl}[fmt]
+        yield from _guard_stream(reader(stream, label, options, fmt), label)
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+
+
+def _open(path: str, label: str, opened: Callable[[IO[bytes]], None] | None = None) -> IO[bytes]:
+    """The input as bytes, gunzipped when it starts with the gzip magic number (whatever its name)."""
+    try:
+        raw = sys.stdin.buffer if path == "-" else open(path, "rb")
+    except OSError as exc:
+        raise InputError(f"cannot open {label}: {exc.strerror or exc}") from None
+    if opened is not None and path != "-":
+        opened(raw.raw)  # type: ignore[attr-defined]
+    buffered = raw if hasattr(raw, "peek") else io.BufferedReader(raw)
+    if buffered.peek(2)[:2] == GZIP_MAGIC:
+        return gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[return-value]
+    return buffered
+
+
+def _guard_stream(records: Iterator[Record], label: str) -> Iterator[Record]:
+    """Turn a stream that breaks off (a truncated or corrupt gzip file) into an error naming where."""
+    line = 0
+    try:
+        for record in records:
+            line = record.line
+            yield record
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        where = f"after line {line}" if line else "before its first line"
+        raise InputError(f"{label}: compressed stream is truncated or corrupt {where} ({exc})") from None
+
+
+def _decode(raw: bytes, encoding: str) -> tuple[str, str]:
+    try:
+        return raw.decode(encoding), OK
+    except UnicodeDecodeError:
+        return raw.decode(encoding, errors="replace"), INVALID_ENCODING
+
+
+def _text(stream: IO[bytes], label: str, options: InputOptions, _fmt: str) -> Iterator[Record]:
+    """One name per line; a line that is not in the encoding is kept, decoded with replacement characters."""
+    encoding = options.encoding
+    utf8 = codecs.lookup(encoding).name == "utf-8"
+    for number, raw in enumerate(stream, start=1):
+        raw = raw.rstrip(b"\n").rstrip(b"\r")
+        if number == 1 and utf8 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[3:]
+        name, status = _decode(raw, encoding)
+        if status == OK and not name.strip():
+            status = EMPTY
+        yield Record(label, number, None, name, status)
+
+
+class _Columns:
+    """Where the name and id are in a delimited file, decided from its first row."""
+
+    def __init__(self, first_row: list[str], options: InputOptions, label: str) -> None:
+        requested = [c for c in (options.column, options.id_column) if c is not None]
+        named = [c for c in requested if not c.isdigit()]
+        header = [cell.strip() for cell in first_row]
+        if options.column is None and DEFAULT_COLUMN in header:
+            named.append(DEFAULT_COLUMN)
+        self.has_header = bool(named) and any(c in header for c in named)
+        missing = [c for c in named if c not in header]
+        if named and missing:
+            shown = ", ".join(header[:20]) or "(empty row)"
+            raise InputError(f"{label}: no column {missing[0]!r} in the header row (columns: {shown})")
+        self.name = self._index(options.column or (DEFAULT_COLUMN if self.has_header else "1"), header, label)
+        self.id = self._index(options.id_column, header, label) if options.id_column else None
+
+    def _index(self, column: str, header: list[str], label: str) -> int:
+        if column.isdigit():
+            if int(column) < 1:
+                raise InputError(f"{label}: column numbers start at 1")
+            return int(column) - 1
+        return header.index(column)
+
+
+def _delimited(stream: IO[bytes], label: str, options: InputOptions, fmt: str) -> Iterator[Record]:
+    csv.field_size_limit(sys.maxsize)  # a megabyte-long name is a row to screen, not a reason to stop
+    text = io.TextIOWrapper(stream, encoding=options.encoding, errors="surrogateescape", newline="")
+    reader = csv.reader(text, delimiter="," if fmt == "csv" else "\t")
+    columns: _Columns | None = None
+    line = 1
+    for cells in reader:
+        start, line = line, reader.line_num + 1
+        if columns is None:
+            if start == 1 and cells and cells[0].startswith("\ufeff"):
+                cells[0] = cells[0][1:]
+            columns = _Columns(cells, options, label)
+            if columns.has_header:
+                continue
+        if not cells:  # a blank line is a record too: every line of a one-column file is a name
+            yield Record(label, start, None, "", EMPTY)
+            continue
+        record_id = _cell(cells, columns.id)[0] if columns.id is not None else None
+        name, status = _cell(cells, columns.name)
+        if columns.id is not None and record_id is None:
+            status = MISSING_COLUMN
+        yield Record(label, start, record_id, name, status)
+
+
+def _cell(cells: list[str], index: int) -> tuple[str, str]:
+    if index >= len(cells):
+        return "", MISSING_COLUMN
+    value = cells[index]
+    if any("\udc80" <= ch <= "\udcff" for ch in value):  # bytes the encoding could not decode
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace"), INVALID_ENCODING
+    return value, OK if value.strip() else EMPTY
+
+
+def _jsonl(stream: IO[bytes], label: str, options: InputOptions, _fmt: str) -> Iterator[Record]:
+    field, id_field = options.column or DEFAULT_COLUMN, options.id_column
+    for number, raw in enumerate(stream, start=1):
+        text, status = _decode(raw.strip(), options.encoding)
+        if number == 1 and text.startswith("\ufeff"):
+            text = text[1:]
+        if not text.strip():
+            yield Record(label, number, None, "", EMPTY)
+            continue
+        try:
+            obj = json.loads(text)
+        except ValueError:
+            yield Record(label, number, None, "", INVALID_JSON)
+            continue
+        if not isinstance(obj, dict):
+            yield Record(label, number, None, "", INVALID_JSON)
+            continue
+        record_id = _json_text(obj.get(id_field)) if id_field else None
+        if field not in obj or obj[field] is None:
+            yield Record(label, number, record_id, "", MISSING_COLUMN)
+            continue
+        name = _json_text(obj[field]) or ""
+        yield Record(label, number, record_id, name, status if name.strip() else EMPTY)
+
+
+def _json_text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _parquet(path: str, label: str, options: InputOptions) -> Iterator[Record]:
+    pq = _pyarrow_parquet("read Parquet")
+    if path == "-":
+        raise InputError("Parquet cannot be read from standard input; give the file name")
+    try:
+        parquet = pq.ParquetFile(path)
+    except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
+        raise InputError(f"cannot read {label} as Parquet: {exc}") from None
+    names = parquet.schema_arrow.names
+    column = options.column or DEFAULT_COLUMN
+    if column.isdigit():
+        column = names[int(column) - 1] if 0 < int(column) <= len(names) else column
+    wanted = [c for c in (column, options.id_column) if c]
+    for c in wanted:
+        if c not in names:
+            raise InputError(f"{label}: no column {c!r} (columns: {', '.join(names[:20])})")
+    number = 0
+    for batch in parquet.iter_batches(batch_size=PARQUET_BATCH, columns=list(dict.fromkeys(wanted))):
+        values = [_as_text(v) for v in batch.column(column).to_pylist()]
+        ids = [_as_text(v) for v in batch.column(options.id_column).to_pylist()] if options.id_column else None
+        for i, name in enumerate(values):
+            number += 1
+            record_id = ids[i] if ids is not None else None
+            if name is None:
+                yield Record(label, number, record_id, "", MISSING_COLUMN)
+            else:
+                yield Record(label, number, record_id, name, OK if name.strip() else EMPTY)
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def _pyarrow_parquet(purpose: str):
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError(f"to {purpose}, install pyarrow: pip install 'impostor[parquet]'") from None
+    return pq
+
+
+# -- output -----------------------------------------------------------------------------------------------------------
+def format_rows(rows: list[dict[str, Any]], fields: tuple[str, ...], fmt: str) -> str | list[dict[str, Any]]:
+    """Rows as output text (JSONL, CSV, TSV); Parquet rows stay records, written by the sink."""
+    if fmt == "jsonl":
+        return "".join(json.dumps({f: row[f] for f in fields}, ensure_ascii=False) + "\n" for row in rows)
+    if fmt == "parquet":
+        return [{f: row[f] for f in fields} for row in rows]
+    return delimited([[_flat(row[f]) for f in fields] for row in rows], fmt)
+
+
+def _flat(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(value)
+    return value
+
+
+def delimited(rows: list[list[Any]], fmt: str) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter="," if fmt == "csv" else "\t", lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
+
+
+class Sink:
+    """Where results go: standard output, or a file written atomically (a temporary file beside it, renamed into
+    place only when everything was written; on failure it is removed and the old file, if any, stays)."""
+
+    def __init__(self, path: str | None, fmt: str, fields: tuple[str, ...]) -> None:
+        if fmt == "parquet" and path is None:
+            raise InputError("Parquet output needs --output FILE")
+        self.path, self.fmt, self.fields = path, fmt, fields
+        self.tmp: str | None = None
+        self._text: IO[str] | None = None
+        self._parquet: Any = None
+
+    def __enter__(self) -> "Sink":
+        if self.path is None:
+            self._text = sys.stdout
+        else:
+            directory = os.path.dirname(os.path.abspath(self.path))
+            try:
+                fd, self.tmp = tempfile.mkstemp(prefix=f".{os.path.basename(self.path)}.", suffix=".partial",
+                                                dir=directory)
+            except OSError as exc:
+                raise InputError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+            if self.fmt == "parquet":
+                os.close(fd)
+            else:
+                self._text = io.open(fd, "w", encoding="utf-8", newline="")
+        if self.fmt in ("csv", "tsv"):
+            self.write(delimited([list(self.fields)], self.fmt))
+        return self
+
+    def write(self, payload: str | list[dict[str, Any]]) -> None:
+        if isinstance(payload, str):
+            assert self._text is not None
+            self._text.write(payload)
+        elif payload:
+            self._write_parquet(payload)
+
+    def _write_parquet(self, records: list[dict[str, Any]]) -> None:
+        import pyarrow as pa
+
+        if self._parquet is None:
+            pq = _pyarrow_parquet("write Parquet")
+            self._parquet = pq.ParquetWriter(self.tmp, _parquet_schema(pa, self.fields), compression="zstd")
+        self._parquet.write_table(pa.Table.from_pylist(records, schema=self._parquet.schema))
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self.path is None:
+            assert self._text is not None
+            self._text.flush()
+            return
+        if self.fmt == "parquet":
+            if self._parquet is None and exc_type is None:
+                self._write_parquet([])  # an empty input still gives a readable, empty table
+            if self._parquet is not None:
+                self._parquet.close()
+        elif self._text is not None:
+            self._text.close()
+        if exc_type is None:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(self.tmp, 0o666 & ~umask)  # mkstemp made it private; the result is an ordinary file
+            os.replace(self.tmp, self.path)
+        elif self.tmp and os.path.exists(self.tmp):
+            os.unlink(self.tmp)
+
+
+def _parquet_schema(pa, fields: tuple[str, ...]):
+    types = {"line": pa.int64(), "score": pa.float64(), "reasons": pa.list_(pa.string())}
+    return pa.schema([(f, types.get(f, pa.string())) for f in fields])

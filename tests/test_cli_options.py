@@ -1,0 +1,184 @@
+"""Every scan option and format, the config file, review decisions and the lexicon commands, as users run them."""
+
+import csv
+import io
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from test_cli import run
+
+ACCOUNTS = "uid,nickname,city\n1,入民日报,北京\n2,光明的未来,上海\n3,夏爽律师,成都\n4,人民日报,北京\n"
+
+
+@pytest.fixture
+def accounts(tmp_path):
+    src = tmp_path / "accounts.csv"
+    src.write_text(ACCOUNTS, encoding="utf-8")
+    return src
+
+
+def jsonl(text):
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_csv_with_ids_filtered_to_flagged_rows_as_csv(accounts, tmp_path):
+    out = tmp_path / "findings.csv"
+    code, stdout, err = run(["scan", str(accounts), "--column", "nickname", "--id-column", "uid", "--only", "flagged",
+                             "--format", "csv", "-o", str(out)])
+    assert code == 0 and stdout == ""
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [(r["line"], r["id"], r["decision"]) for r in rows] == [("2", "1", "block"), ("4", "3", "review"),
+                                                                  ("5", "4", "block")]
+    # the summary counts every row, filtered or not
+    assert "4 rows" in err and "block 2, review 1, pass 1" in err
+
+
+def test_allowlist_on_scan_lets_the_verified_account_pass(accounts, tmp_path):
+    allow = tmp_path / "verified.tsv"
+    allow.write_text("account_id\tname\n4\t人民日报\n1\t人民日报\n", encoding="utf-8")
+    _, out, _ = run(["scan", str(accounts), "--column", "nickname", "--id-column", "uid", "--allowlist", str(allow)])
+    rows = {r["id"]: r for r in jsonl(out)}
+    assert rows["4"]["decision"] == "pass" and rows["4"]["reasons"][0] == "verified account 4 (allowlist)"
+    assert rows["1"]["decision"] == "block"  # verified for 人民日报, not for the look-alike 入民日报
+
+
+@pytest.mark.parametrize("fail_on, names, expected", [
+    ("block", "光明的未来\n夏爽律师\n", 0), ("block", "入民日报\n", 1),
+    ("review", "夏爽律师\n", 1), ("review", "光明的未来\n", 0)])
+def test_fail_on_sets_exit_1_only_when_found(fail_on, names, expected):
+    code, _, _ = run(["scan", "-", "--fail-on", fail_on, "-q"], stdin=names.encode())
+    assert code == expected
+
+
+def test_several_files_get_a_file_column_and_keep_their_own_line_numbers(tmp_path, accounts):
+    text = tmp_path / "more.txt"
+    text.write_text("四川本地\n", encoding="utf-8")
+    code, out, _ = run(["scan", str(text), str(accounts), "--column", "nickname", "-q"])
+    assert code == 2  # --column does not apply to the plain-text file
+    code, out, _ = run(["scan", str(text), str(tmp_path / "more.txt"), "-q"])
+    rows = jsonl(out)
+    assert code == 0 and [(r["file"], r["line"]) for r in rows] == [(str(text), 1), (str(text), 1)]
+
+
+def test_jsonl_input_field_and_gzip(tmp_path):
+    import gzip
+
+    src = tmp_path / "accounts.jsonl.gz"
+    src.write_bytes(gzip.compress('{"nick": "入民日报", "id": 9}\n{"nick": "光明的未来"}\n'.encode()))
+    code, out, _ = run(["scan", str(src), "--field", "nick", "--id-column", "id", "-q"])
+    rows = jsonl(out)
+    assert code == 0 and [(r["id"], r["decision"]) for r in rows] == [("9", "block"), (None, "pass")]
+
+
+def test_parquet_output_and_input(accounts, tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = tmp_path / "findings.parquet"
+    code, _, err = run(["scan", str(accounts), "--column", "nickname", "--id-column", "uid", "--format", "parquet",
+                        "-o", str(out), "--with-version"])
+    assert code == 0, err
+    table = pq.read_table(out)
+    assert table.column("decision").to_pylist() == ["block", "pass", "review", "block"]
+    assert table.column("reasons").to_pylist()[0][0] == "imitates 人民日报 (media)"
+    assert len(set(table.column("lexicon_version").to_pylist())) == 1
+    code, out2, _ = run(["scan", str(out), "--id-column", "id", "-q"])
+    assert [r["id"] for r in jsonl(out2)] == ["1", "2", "3", "4"]
+    code, _, err = run(["scan", str(accounts), "--column", "nickname", "--format", "parquet"])
+    assert code == 2 and "--output" in err
+
+
+def test_with_version_matches_lexicon_stats():
+    _, out, _ = run(["scan", "-", "--with-version", "-q"], stdin="入民日报\n".encode())
+    _, stats, _ = run(["lexicon", "stats", "--json"])
+    assert jsonl(out)[0]["lexicon_version"] == json.loads(stats)["lexicon_version"]
+
+
+def test_quiet_and_progress_on_stderr():
+    names = "入民日报\n".encode() * 10
+    _, _, err = run(["scan", "-", "-q"], stdin=names)
+    assert err == ""
+    _, _, err = run(["scan", "-"], stdin=names)  # stderr is a pipe here: summary, no progress line
+    assert err.startswith("impostor: 10 rows") and "\r" not in err
+
+
+def test_config_file_sets_registries_lists_and_scan_defaults(tmp_path):
+    (tmp_path / "brands.tsv").write_text("name\taliases\n华为技术有限公司\t华为\n", encoding="utf-8")
+    (tmp_path / "impostor.toml").write_text(
+        'registries = ["brands.tsv"]\ndisabled = ["profession"]\n[scan]\nformat = "csv"\nfail-on = "block"\n',
+        encoding="utf-8")
+    code, out, _ = run(["scan", "-", "-q"], stdin="華為官方\n夏爽律师\n".encode(), cwd=tmp_path)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 1  # fail-on block from the config
+    assert [(r["decision"], r["target"]) for r in rows] == [("block", "华为技术有限公司"), ("pass", "")]
+    # a command-line option beats the config; --no-config ignores it
+    code, out, _ = run(["scan", "-", "-q", "--format", "jsonl"], stdin="夏爽律师\n".encode(), cwd=tmp_path)
+    assert code == 0 and jsonl(out)[0]["decision"] == "pass"
+    code, out, _ = run(["--no-config", "check", "--json", "夏爽律师"], cwd=tmp_path)
+    assert json.loads(out)["decision"] == "review"
+
+
+@pytest.mark.parametrize("config, message", [
+    ('unknown = 1\n', "unknown key 'unknown'"), ('[scan]\nformatt = "csv"\n', "no option 'formatt'"),
+    ('[costs]\nblock_score = "high"\n', "must hold numbers"), ('registries = "x.tsv"\n', "list of strings"),
+    ('[costs\n', "invalid TOML")])
+def test_bad_config_is_one_line_exit_2(tmp_path, config, message):
+    (tmp_path / "impostor.toml").write_text(config, encoding="utf-8")
+    code, _, err = run(["check", "x"], cwd=tmp_path)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_set_overrides_a_threshold():
+    _, out, _ = run(["check", "--json", "央视新文"])
+    assert json.loads(out)["decision"] == "block"
+    _, out, _ = run(["check", "--json", "--set", "costs.homophone=0.6", "央视新文"])
+    assert json.loads(out)["decision"] != "block"
+
+
+def test_allow_and_deny_feed_review_decisions_back(tmp_path):
+    (tmp_path / "impostor.toml").write_text('allowlist = "allow.tsv"\ndenylist = "deny.tsv"\n', encoding="utf-8")
+    assert run(["deny", "老王带货铺", "--note", "closed for fraud"], cwd=tmp_path)[0] == 0
+    assert run(["allow", "梁老师数理化"], cwd=tmp_path)[0] == 0
+    code, out, _ = run(["check", "--json", "老王帶貨铺官方", "梁老师数理化", "夏爽律师"], cwd=tmp_path)
+    denied, cleared, other = [json.loads(line) for line in out.splitlines()]
+    assert (denied["decision"], denied["category"], denied["target"]) == ("block", "denylist", "老王带货铺")
+    assert cleared["decision"] == "pass" and cleared["reasons"][0] == "name cleared in review (allowlist)"
+    assert other["decision"] == "review"
+    code, _, err = run(["--no-config", "deny", "x"], cwd=tmp_path)
+    assert code == 2 and "--file" in err
+
+
+def test_lexicon_commands(tmp_path):
+    code, out, _ = run(["lexicon", "list"])
+    rows = [line.split("\t") for line in out.splitlines()]
+    assert code == 0 and rows[0][:3] == ["file", "kind", "rows"]
+    media = next(r for r in rows if r[0] == "registry/media_central.tsv")
+    assert media[1] == "entity" and int(media[2]) > 100 and media[5]
+    code, out, _ = run(["lexicon", "show", "military"])
+    assert code == 0 and any(line.startswith("中国人民解放军") for line in out.splitlines())
+    code, _, err = run(["lexicon", "show", "spaceships"])
+    assert code == 2 and "categories:" in err
+    code, out, _ = run(["lexicon", "validate"])
+    assert code == 0 and out.startswith("ok:")
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("name\ta\tb\nx\ty\tz\tw\n", encoding="utf-8")
+    code, _, err = run(["lexicon", "validate", "--registry", str(bad)])
+    assert code == 2 and f"{bad}:2" in err
+
+
+def test_sigterm_leaves_no_partial_output_and_exits_143(tmp_path):
+    src = tmp_path / "big.txt"
+    src.write_text("人民曰报首发\n光明的未来\n" * 200_000, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    out.write_text("previous run\n", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-c", "from impostor.cli import main; main()", "scan", str(src),
+                             "-o", str(out)], stderr=subprocess.PIPE)
+    time.sleep(3)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert out.read_text(encoding="utf-8") == "previous run\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.txt", "out.jsonl"]
