@@ -182,3 +182,31 @@ def test_sigterm_leaves_no_partial_output_and_exits_143(tmp_path):
     assert proc.returncode == 143, err
     assert out.read_text(encoding="utf-8") == "previous run\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.txt", "out.jsonl"]
+
+
+def test_readme_walkthrough(tmp_path):
+    """The README's walk-through, step by step: brands, verified accounts, config, validate, filtered CSV."""
+    (tmp_path / "accounts.csv").write_text(
+        "uid,nickname,created\n1001,华为技术有限公司,2020\n2002,華為官方,2026\n3003,光明的未来,2026\n",
+        encoding="utf-8")
+    (tmp_path / "brands.tsv").write_text("name\taliases\tcategory\n华为技术有限公司\t华为|Huawei\tbrand\n",
+                                         encoding="utf-8")
+    (tmp_path / "verified.tsv").write_text("account_id\tname\n1001\t华为技术有限公司\n", encoding="utf-8")
+    (tmp_path / "impostor.toml").write_text('registries = ["brands.tsv"]\nallowlist = "verified.tsv"\n',
+                                            encoding="utf-8")
+    assert run(["lexicon", "validate"], cwd=tmp_path)[0] == 0
+    code, _, err = run(["scan", "accounts.csv", "--column", "nickname", "--id-column", "uid", "--only", "flagged",
+                        "--format", "csv", "-o", "findings.csv"], cwd=tmp_path)
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "findings.csv").read_text(encoding="utf-8"))))
+    assert list(rows[0]) == ["line", "id", "name", "decision", "score", "category", "target", "reasons", "status"]
+    assert [(r["id"], r["decision"], r["target"]) for r in rows] == [("2002", "block", "华为技术有限公司")]
+    # step 5: review decisions fed back
+    assert run(["allow", "华为", "--account-id", "1002"], cwd=tmp_path)[0] == 0
+    assert run(["deny", "老王带货铺", "--file", "closed.tsv"], cwd=tmp_path)[0] == 0
+    with open(tmp_path / "impostor.toml", "a", encoding="utf-8") as config:
+        config.write('denylist = "closed.tsv"\n')
+    code, out, _ = run(["check", "--json", "老王帶貨铺"], cwd=tmp_path)
+    assert json.loads(out)["category"] == "denylist"
+    code, out, _ = run(["check", "--json", "--account-id", "1002", "华为"], cwd=tmp_path)
+    assert json.loads(out)["decision"] == "pass"

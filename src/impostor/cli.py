@@ -314,15 +314,25 @@ def lexicon_show(category: str, **options: Any) -> None:
 
 
 # -- review decisions -------------------------------------------------------------------------------------------------
-def _append_rows(path: Path, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    """Append rows to a TSV list, creating it with its header row; values may not hold tabs or newlines."""
-    new = not path.exists() or path.stat().st_size == 0
+def _append_rows(path: Path, rows: list[dict[str, str]]) -> None:
+    """Append rows to a TSV list under its own header (created with the columns of ``rows`` when new); tabs and
+    newlines inside values become spaces."""
+    columns = list(rows[0])
+    if path.exists() and path.stat().st_size > 0:
+        header = next((line.rstrip("\r\n") for line in path.read_text(encoding="utf-8").splitlines()
+                       if line.strip() and not line.startswith("#")), "")
+        existing = header.split("\t") if header else []
+        needed = [c for c in columns[:2] if c not in existing and any(row[c] for row in rows)]
+        if needed:
+            raise UsageProblem(f"{path}: its header has no column {needed[0]!r} (columns: {', '.join(existing)})")
+        columns, new = existing, False
+    else:
+        new = True
     with open(path, "a", encoding="utf-8", newline="\n") as out:
         if new:
             out.write("# review decisions appended by `impostor allow` / `impostor deny`\n")
             out.write("\t".join(columns) + "\n")
-        for row in rows:
-            out.write("\t".join(" ".join(v.split()) for v in row) + "\n")
+        out.writelines("\t".join(" ".join(row.get(c, "").split()) for c in columns) + "\n" for row in rows)
 
 
 def _decision_file(kind: str, file: str | None) -> Path:
@@ -347,8 +357,8 @@ def allow(names: tuple[str, ...], account_id: str | None, note: str, file: str |
         raise UsageProblem("give NAMES, --account-id, or both")
     path = _decision_file("allowlist", file)
     today = datetime.date.today().isoformat()
-    rows = [(account_id or "", name, note, today) for name in names] or [(account_id or "", "", note, today)]
-    _append_rows(path, ("account_id", "name", "note", "added"), rows)
+    rows = [{"account_id": account_id or "", "name": name, "note": note, "added": today} for name in names or [""]]
+    _append_rows(path, rows)
     click.echo(f"{path}: {len(rows)} row(s) added", err=True)
 
 
@@ -362,7 +372,7 @@ def deny(names: tuple[str, ...], account_id: str | None, note: str, file: str | 
     """Record a review decision: NAMES (of closed accounts) are blocked from now on, under any variant."""
     path = _decision_file("denylist", file)
     today = datetime.date.today().isoformat()
-    _append_rows(path, ("name", "account_id", "note", "added"), [(n, account_id or "", note, today) for n in names])
+    _append_rows(path, [{"name": n, "account_id": account_id or "", "note": note, "added": today} for n in names])
     click.echo(f"{path}: {len(names)} row(s) added", err=True)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
@@ -25,6 +26,7 @@ from .scoring import NEAR_LOOKALIKE, SYNONYM, Costs, Scorer, Substitutes
 MIN_INITIALS = 3
 RECENT_NAMES = 1 << 18  # verdicts kept for repeated names; the memo is emptied when full
 SETTING_SECTIONS = ("costs", "scores")  # the sections of scoring.toml that overrides may change
+TRUNCATED = "truncated"  # the status of a name longer than the normalizer reads
 LEXICON_SUFFIXES = (".tsv", ".toml", ".txt")  # what the lexicon version hashes: data, not the scripts beside it
 
 
@@ -100,6 +102,8 @@ class Detector:
         verdict = self.decider.decide(self.evidence(normalized))
         if verdict.decision != PASS and self.allowlist.allows(account_id, normalized.variant):
             verdict = allowed(verdict, account_id)
+        if normalized.truncated:
+            verdict = replace(verdict, status=TRUNCATED)
         return verdict
 
     def check_many(self, names: Iterable[str], account_ids: Iterable[str | None] | None = None) -> list[Verdict]:
