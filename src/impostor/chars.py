@@ -42,6 +42,9 @@ def is_han(ch: str) -> bool:
             or 0xF900 <= cp <= 0xFAFF or 0x2E80 <= cp <= 0x2FDF or cp == 0x3007)
 
 
+MAX_FOLD_ROUNDS = 3
+
+
 class CharTables:
     """All character tables of one lexicon directory, compiled into per-code-point lookups."""
 
@@ -93,7 +96,16 @@ class CharTables:
         """The variant form of one input character (cached)."""
         cached = self._folds.get(ch)
         if cached is None:
-            cached = self._folds[ch] = self._compute_fold(ch)
+            cached = self._compute_fold(ch)
+            # Folding ends at a fixed point, so that a folded name folds to itself: a folded character can fold
+            # further (Ö→ö by case, then UTS #39 takes ö to its prototype ة).
+            for _ in range(MAX_FOLD_ROUNDS):
+                again = [self._compute_fold(c) for c in cached.text]
+                text = "".join(f.text for f in again)
+                if text == cached.text:
+                    break
+                cached = Fold(text, cached.steps + tuple(step for f in again for step in f.steps))
+            self._folds[ch] = cached
         return cached
 
     def _compute_fold(self, ch: str) -> Fold:

@@ -386,10 +386,16 @@ def deny(names: tuple[str, ...], account_id: str | None, note: str, file: str | 
               help="Most names in one request (413 above).")
 @detector_options
 def serve(host: str, port: int, max_body_bytes: int, max_names: int, **options: Any) -> None:
-    """An HTTP JSON service: POST /check, GET /health, GET /version."""
+    """An HTTP JSON service: POST /check, GET /health, GET /version.  Stops cleanly (exit 0) on Ctrl-C or SIGTERM."""
     from .serve import serve as run_server
 
-    run_server(_detector(**options), host, port, max_body_bytes, max_names)
+    detector = _detector(**options)
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt  # serve() closes the socket and returns
+
+    signal.signal(signal.SIGTERM, stop)
+    run_server(detector, host, port, max_body_bytes, max_names)
 
 
 # -- entry point ------------------------------------------------------------------------------------------------------

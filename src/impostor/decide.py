@@ -207,6 +207,9 @@ class Decider:
         if removed:
             shown = " ".join(visible(c) for c in dict.fromkeys(removed))
             reasons.append(f"removed {len(removed)} inserted character{'s' if len(removed) > 1 else ''}: {shown}")
+        if normalized.interleaved:
+            shown = " ".join(dict.fromkeys(normalized.interleaved))
+            reasons.append(f"removed {len(normalized.interleaved)} letters or digits interleaved with the name: {shown}")
         return list(dict.fromkeys(reasons))
 
     # -- what the rule sends to a person -------------------------------------------------------------------------

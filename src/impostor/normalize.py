@@ -20,6 +20,8 @@ from .chars import CharTables, Fold, is_han
 
 HAN, LATIN, SYLLABLE, DIGIT, OTHER = "han", "latin", "syllable", "digit", "other"
 MAX_NAME_CHARS = 256  # account names are short; longer input is screened on its first 256 characters
+MIN_INTERLEAVED = 2
+SEPARATOR_KINDS = (LATIN, SYLLABLE, DIGIT)
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Normalized:
     tokens: tuple[Token, ...]
     truncated: bool = False
     fold: Callable[[str], Fold] | None = field(default=None, repr=False, compare=False)
+    interleaved: tuple[str, ...] = ()  # single letters or digits dropped from between Han characters (人1民2日3报)
 
     @property
     def steps(self) -> tuple[tuple[str, str, str], ...]:
@@ -64,6 +67,18 @@ class Normalized:
     def phonetic(self) -> str:
         """Toneless pinyin, one syllable (the most common reading) per token: 人明日报 → ren ming ri bao."""
         return " ".join(t.readings[0] if t.readings else t.text for t in self.tokens)
+
+
+def drop_interleaved(tokens: list[Token]) -> tuple[list[Token], tuple[str, ...]]:
+    """Drop single letters or digits set between Han characters, when a name does it at least MIN_INTERLEAVED times
+    (人1民2日3报, 人a民a日a报): interleaving is noise, while one letter among Han characters (A股) may be meant."""
+    between = [i for i in range(1, len(tokens) - 1)
+               if tokens[i].kind in SEPARATOR_KINDS and len(tokens[i].source) == 1
+               and tokens[i - 1].kind == HAN and tokens[i + 1].kind == HAN]
+    if len(between) < MIN_INTERLEAVED:
+        return tokens, ()
+    drop = set(between)
+    return [t for i, t in enumerate(tokens) if i not in drop], tuple(tokens[i].source for i in between)
 
 
 class Normalizer:
@@ -102,7 +117,11 @@ class Normalizer:
                 tokens.append(piece)
         if latin_run:
             tokens.extend(self._latin_tokens(latin_run))
-        return Normalized(raw=name, tokens=tuple(tokens), truncated=truncated, fold=self.tables.fold)
+        dropped: tuple[str, ...] = ()
+        if len(tokens) >= MIN_INTERLEAVED * 2 + 1:
+            tokens, dropped = drop_interleaved(tokens)
+        return Normalized(raw=name, tokens=tuple(tokens), truncated=truncated, fold=self.tables.fold,
+                          interleaved=dropped)
 
     def _compile_char(self, ch: str) -> tuple[Token | str, ...]:
         """What one input character contributes: tokens, and Latin letters still to be grouped into runs."""

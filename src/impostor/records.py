@@ -24,7 +24,7 @@ OUTPUT_FORMATS = ("jsonl", "csv", "tsv", "parquet")
 EXTENSIONS = {".txt": "text", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
               ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
 DEFAULT_COLUMN = "name"
-GZIP_MAGIC = b"\x1f\x8b"
+GZIP_MAGIC = b"\x1f\x8b\x08"  # the magic number and deflate, the only method gzip defines
 PARQUET_BATCH = 65536
 
 # Per-record statuses
@@ -92,7 +92,7 @@ def _open(path: str, label: str, opened: Callable[[IO[bytes]], None] | None = No
     if opened is not None and path != "-":
         opened(raw.raw)  # type: ignore[attr-defined]
     buffered = raw if hasattr(raw, "peek") else io.BufferedReader(raw)
-    if buffered.peek(2)[:2] == GZIP_MAGIC:
+    if buffered.peek(3)[:3] == GZIP_MAGIC:
         return gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[return-value]
     return buffered
 
@@ -265,10 +265,15 @@ def _pyarrow_parquet(purpose: str):
 
 
 # -- output -----------------------------------------------------------------------------------------------------------
+# Line separators JSON leaves raw: escaped, so that no reader splits a JSONL row (Python's splitlines does).
+_JSONL_ESCAPES = str.maketrans({"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def format_rows(rows: list[dict[str, Any]], fields: tuple[str, ...], fmt: str) -> str | list[dict[str, Any]]:
     """Rows as output text (JSONL, CSV, TSV); Parquet rows stay records, written by the sink."""
     if fmt == "jsonl":
-        return "".join(json.dumps({f: row[f] for f in fields}, ensure_ascii=False) + "\n" for row in rows)
+        text = "".join(json.dumps({f: row[f] for f in fields}, ensure_ascii=False) + "\n" for row in rows)
+        return text.translate(_JSONL_ESCAPES)
     if fmt == "parquet":
         return [{f: row[f] for f in fields} for row in rows]
     return delimited([[_flat(row[f]) for f in fields] for row in rows], fmt)

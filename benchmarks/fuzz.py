@@ -1,0 +1,188 @@
+"""Fuzz the screening and scan paths with hypothesis at high example counts.
+
+    python benchmarks/fuzz.py                     # about 5 minutes on 2 cores
+    python benchmarks/fuzz.py --names 2000 --files 200   # a quick run
+
+Two targets:
+  * names: arbitrary Unicode strings, biased towards registry names, their disguises and hostile code points
+    (bidi controls, tags, variation selectors, surrogates' neighbours, NUL): ``Detector.check`` must return a
+    well-formed verdict and normalization must be idempotent;
+  * files: arbitrary bytes as text, CSV, TSV and JSONL files, gzip-compressed or not, scanned through the same
+    path as ``impostor scan``: every record must yield exactly one row, in order, and nothing may raise except
+    a one-line ``InputError`` (a corrupt gzip stream).
+
+Writes benchmarks/results/fuzz.md (counts and findings) and benchmarks/results/fuzz-corpus.jsonl (a sample of
+the inputs tried, escaped as JSON, so a run can be looked at and replayed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import sys
+import tempfile
+import time
+import traceback
+from collections import Counter
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from impostor import Detector
+from impostor.normalize import MAX_NAME_CHARS
+from impostor.records import InputError, InputOptions, Sink
+from impostor.scan import output_fields, run_scan
+
+RESULTS = Path(__file__).resolve().parent / "results"
+HOSTILE = ["人民日报", "入民曰報", "央视新闻", "CCTV", "ССТV", "renminribao", "四川本地", "夏爽律师", "首发", "官方",
+           "\u202e", "\u2066", "\u200b", "\u200d", "\ufeff", "\ufe0f", "\U000e0041", "\U000e0100", "⿰", "㊥", "ㄖ",
+           "\x00", "\r", "\n", "\t", "\"", ",", "'", "\\", "{", "}", "★", "🇨🇳", "𝐂", "ﷺ", "\u0301" * 30]
+NAMES = st.lists(st.one_of(st.sampled_from(HOSTILE), st.text(max_size=6),
+                           st.text(alphabet=st.characters(codec="utf-8"), max_size=3)), max_size=16).map("".join)
+LINES = st.lists(st.one_of(NAMES.map(lambda s: s.encode("utf-8", "surrogatepass")), st.binary(max_size=60)),
+                 max_size=25)
+FORMATS = ["text", "csv", "tsv", "jsonl"]
+
+
+def fuzz_names(detector: Detector, count: int, corpus: list, findings: list) -> int:
+    tried = 0
+
+    @settings(max_examples=count, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(name=NAMES)
+    def run(name: str) -> None:
+        nonlocal tried
+        tried += 1
+        if tried % 200 == 0:
+            corpus.append({"target": "names", "input": name})
+        try:
+            verdict = detector.check(name)
+            assert verdict.decision in ("block", "review", "pass") and 0 <= verdict.score <= 1
+            json.dumps(verdict.to_dict(), ensure_ascii=False)
+            normalized = detector.normalize(name)
+            if len(normalized.variant) <= MAX_NAME_CHARS:
+                assert detector.normalize(normalized.variant).variant == normalized.variant, "not idempotent"
+        except Exception as exc:  # recorded, then re-raised so hypothesis shrinks it
+            findings.append({"target": "names", "input": name, "error": f"{type(exc).__name__}: {exc}"})
+            raise
+
+    try:
+        run()
+    except Exception:
+        traceback.print_exc()
+    return tried
+
+
+def expected_records(fmt: str, lines: list[bytes]) -> int | None:
+    """Records a reader must yield: one per line for text and JSONL; CSV quoting may join lines (not counted)."""
+    return len(lines) if fmt in ("text", "jsonl") else None
+
+
+def fuzz_files(detector: Detector, count: int, corpus: list, findings: list, statuses: Counter) -> int:
+    tried = 0
+    tmp = Path(tempfile.mkdtemp(prefix="impostor-fuzz-"))
+
+    @settings(max_examples=count, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(lines=LINES, fmt=st.sampled_from(FORMATS), compress=st.booleans(), cut=st.booleans())
+    def run(lines: list[bytes], fmt: str, compress: bool, cut: bool) -> None:
+        nonlocal tried
+        tried += 1
+        lines = [line.replace(b"\n", b" ") for line in lines]
+        data = b"\n".join(lines) + (b"\n" if lines else b"")
+        if compress:
+            data = gzip.compress(data)
+            if cut and len(data) > 20:
+                data = data[: len(data) // 2]  # a truncated gzip stream: must be a clean InputError
+        src = tmp / f"input.{fmt}"
+        src.write_bytes(data)
+        out = tmp / "out.jsonl"
+        if tried % 50 == 0:
+            corpus.append({"target": "files", "format": fmt, "gzip": compress, "input": data.decode("latin-1")})
+        try:
+            scan_once(src, out, fmt, lines, data, statuses)
+        except Exception as exc:  # recorded, then re-raised so hypothesis shrinks it
+            findings.append({"target": "files", "format": fmt, "gzip": compress, "input": data.decode("latin-1"),
+                             "error": f"{type(exc).__name__}: {exc}"})
+            raise
+
+    try:
+        run()
+    except Exception:
+        traceback.print_exc()
+    return tried
+
+
+def scan_once(src: Path, out: Path, fmt: str, lines: list[bytes], data: bytes, statuses: Counter) -> None:
+    fields = output_fields(False, False, False)
+    try:
+        with Sink(str(out), "jsonl", fields) as sink:
+            summary = run_scan(Detector.shared, [str(src)], InputOptions(format=fmt), sink)
+    except InputError as exc:
+        statuses["InputError"] += 1
+        # Only a broken gzip stream, or a header without the name column, stops a file.
+        assert data.startswith(b"\x1f\x8b\x08") or "column" in str(exc), f"unexpected InputError: {exc}"
+        return
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    statuses.update(r["status"] for r in rows)
+    assert len(rows) == summary.rows
+    want = expected_records(fmt, lines)
+    if want is not None:
+        assert len(rows) == want, (fmt, len(rows), want)
+        assert [r["line"] for r in rows] == list(range(1, want + 1))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--names", type=int, default=30_000)
+    parser.add_argument("--files", type=int, default=3_000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    random.seed(args.seed)
+    detector = Detector.shared = Detector()
+    corpus: list = []
+    findings: list = []
+    statuses: Counter = Counter()
+    started = time.perf_counter()
+    names = fuzz_names(detector, args.names, corpus, findings)
+    files = fuzz_files(detector, args.files, corpus, findings, statuses)
+    seconds = time.perf_counter() - started
+    RESULTS.mkdir(exist_ok=True)
+    # hypothesis shrinks a failure through many inputs: keep the shortest input per distinct error
+    shortest: dict = {}
+    for finding in findings:
+        known = shortest.get(finding["error"])
+        if known is None or len(finding["input"]) < len(known["input"]):
+            shortest[finding["error"]] = finding
+    findings = list(shortest.values())
+    with open(RESULTS / "fuzz-corpus.jsonl", "w", encoding="utf-8") as out:
+        for item in corpus + findings:
+            out.write(json.dumps(item, ensure_ascii=True) + "\n")
+    report = [
+        "# Fuzzing the screening and scan paths",
+        "",
+        f"`python benchmarks/fuzz.py --names {args.names} --files {args.files}`: {seconds:.0f} s, "
+        f"hypothesis {sys.modules['hypothesis'].__version__}.",
+        "",
+        "| target | inputs tried | failures |",
+        "| --- | ---: | ---: |",
+        f"| names (`Detector.check`, idempotent normalization) | {names:,} | "
+        f"{sum(f['target'] == 'names' for f in findings)} |",
+        f"| files (text, CSV, TSV, JSONL; gzip, truncated gzip) through the scan path | {files:,} | "
+        f"{sum(f['target'] == 'files' for f in findings)} |",
+        "",
+        "Row statuses seen in the scanned files: "
+        + ", ".join(f"{k} {v:,}" for k, v in statuses.most_common()) + ".",
+        "",
+        "Findings: " + ("none." if not findings else ""),
+    ]
+    report += [f"- `{f['error']}` on {json.dumps(f['input'][:80], ensure_ascii=True)}" for f in findings]
+    report += ["", "A sample of the inputs (and every failing one) is in `fuzz-corpus.jsonl`."]
+    (RESULTS / "fuzz.md").write_text("\n".join(report) + "\n", encoding="utf-8")
+    print("\n".join(report))
+    return 1 if findings else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
