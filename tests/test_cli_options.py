@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -210,3 +211,32 @@ def test_readme_walkthrough(tmp_path):
     assert json.loads(out)["category"] == "denylist"
     code, out, _ = run(["check", "--json", "--account-id", "1002", "华为"], cwd=tmp_path)
     assert json.loads(out)["decision"] == "pass"
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_killed_worker_fails_the_scan_without_touching_the_output(tmp_path):
+    src = tmp_path / "big.txt"
+    src.write_text("".join(f"人民曰报{i}\n光明的未来{i}\n" for i in range(150_000)), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    out.write_text("previous run\n", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-c", "from impostor.cli import main; main()", "--no-config", "scan",
+                             str(src), "-j", "2", "-o", str(out)], stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not _children(proc.pid):
+        time.sleep(0.2)
+    time.sleep(2)  # the workers are screening
+    workers = _children(proc.pid)
+    assert workers, "no worker processes seen"
+    os.kill(workers[-1], signal.SIGKILL)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2 and "worker process died" in err
+    assert out.read_text(encoding="utf-8") == "previous run\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.txt", "out.jsonl"]

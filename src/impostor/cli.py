@@ -23,6 +23,7 @@ from .config import Settings, find_config, load_settings
 from .decide import BLOCK, PASS, REVIEW
 from .detector import Detector
 from .lexicon import LexiconError, read_manifest
+from .parallel import WorkerDied
 from .records import INPUT_FORMATS, OUTPUT_FORMATS, InputError, InputOptions, Sink
 from .scan import FAIL_ON, ONLY, Progress, input_size, output_fields, run_scan
 
@@ -409,7 +410,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         click.echo(f"impostor: error: {exc.format_message()}", err=True)
         code = exc.exit_code
-    except (LexiconError, InputError) as exc:
+    except (LexiconError, InputError, WorkerDied) as exc:
         click.echo(f"impostor: error: {exc}", err=True)
         code = EXIT_ERROR
     except (click.exceptions.Abort, KeyboardInterrupt):

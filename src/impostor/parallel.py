@@ -9,12 +9,18 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from .decide import Verdict
 from .detector import Detector
 
 _worker_detector: Detector | None = None
+
+
+class WorkerDied(RuntimeError):
+    """A worker process ended without returning its chunk."""
 IN_FLIGHT_PER_WORKER = 2
 T = TypeVar("T")
 R = TypeVar("R")
@@ -61,17 +67,28 @@ def screen_chunks(detector: Detector, chunks: Iterable[T], workers: int = 1,
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     if context.get_start_method() == "fork":
         _worker_detector = detector  # children inherit it, loaded
+    # concurrent.futures rather than multiprocessing.Pool: when a worker dies (killed, out of memory) the pool
+    # says so (BrokenProcessPool) instead of waiting forever for the chunk it held.
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(detector.options,))
+    completed = False
     try:
-        with context.Pool(workers, initializer=_init_worker,
-                          initargs=(detector.options,)) as pool:
-            # A bounded window of chunks in flight, taken back in input order: every core stays busy, and the
-            # input is read only as fast as results are consumed (Pool.imap would read all of it at once).
-            window: deque = deque()
-            for chunk in chunks:
-                window.append(pool.apply_async(_run, (task, chunk)))
-                if len(window) >= IN_FLIGHT_PER_WORKER * workers:
-                    yield window.popleft().get()
-            while window:
-                yield window.popleft().get()
+        # A bounded window of chunks in flight, taken back in input order: every core stays busy, and the input
+        # is read only as fast as results are consumed (Executor.map would read all of it at once).
+        window: deque = deque()
+        for chunk in chunks:
+            window.append(pool.submit(_run, task, chunk))
+            if len(window) >= IN_FLIGHT_PER_WORKER * workers:
+                yield window.popleft().result()
+        while window:
+            yield window.popleft().result()
+        completed = True
+    except BrokenProcessPool:
+        raise WorkerDied("a worker process died (killed, or out of memory); the output was not completed") from None
     finally:
+        if not completed:
+            # Stopping early (an error, Ctrl-C, SIGTERM, a dead worker): the other workers would finish their
+            # chunks for nobody, and the interpreter would wait for them at exit.
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
         _worker_detector = None
