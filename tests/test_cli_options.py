@@ -224,7 +224,7 @@ def _children(pid: int) -> list[int]:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_a_killed_worker_fails_the_scan_without_touching_the_output(tmp_path):
     src = tmp_path / "big.txt"
-    src.write_text("".join(f"人民曰报{i}\n光明的未来{i}\n" for i in range(150_000)), encoding="utf-8")
+    src.write_text("".join(f"人民曰报{i}\n光明的未来{i}\n" for i in range(400_000)), encoding="utf-8")
     out = tmp_path / "out.jsonl"
     out.write_text("previous run\n", encoding="utf-8")
     proc = subprocess.Popen([sys.executable, "-c", "from impostor.cli import main; main()", "--no-config", "scan",
@@ -232,7 +232,7 @@ def test_a_killed_worker_fails_the_scan_without_touching_the_output(tmp_path):
     deadline = time.time() + 60
     while time.time() < deadline and not _children(proc.pid):
         time.sleep(0.2)
-    time.sleep(2)  # the workers are screening
+    time.sleep(1)  # the workers are screening
     workers = _children(proc.pid)
     assert workers, "no worker processes seen"
     os.kill(workers[-1], signal.SIGKILL)
