@@ -240,3 +240,11 @@ def test_a_killed_worker_fails_the_scan_without_touching_the_output(tmp_path):
     assert proc.returncode == 2 and "worker process died" in err
     assert out.read_text(encoding="utf-8") == "previous run\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.txt", "out.jsonl"]
+
+
+def test_input_format_names_the_format_of_standard_input():
+    code, out, _ = run(["scan", "-", "--input-format", "tsv", "--column", "nick", "--id-column", "uid", "-q"],
+                       stdin="uid\tnick\n5\t入民日报\n".encode())
+    assert code == 0 and [(r["line"], r["id"], r["decision"]) for r in jsonl(out)] == [(2, "5", "block")]
+    code, _, err = run(["scan", "-", "--column", "nick"], stdin=b"x\n")
+    assert code == 2 and "--input-format" in err
