@@ -198,6 +198,47 @@ def _terminate_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, handler)
 
 
+# -- batch ------------------------------------------------------------------------------------------------------------
+@cli.command()
+@click.argument("snapshot", type=click.Path(exists=True))
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False),
+              help="Directory for findings, report and the state kept between runs.")
+@click.option("--id-column", default="id", show_default=True, help="Column holding the account id (unique).")
+@click.option("--column", "name_column", default="name", show_default=True, help="Column holding the name.")
+@click.option("--updated-column", default=None, help="Column holding when the account last changed (ISO text); "
+              "rows updated after the last run are screened again.")
+@click.option("--full", is_flag=True, help="Screen every account, whatever the state says.")
+@click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
+              help="Where to screen: this machine, or Spark (pip install 'impostor[spark]').")
+@click.option("--workers", "-j", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Local engine: processes to screen with; 0 = one per core.")
+@click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
+@detector_options
+def batch(snapshot: str, out: str, id_column: str, name_column: str, updated_column: str | None, full: bool,
+          engine: str, workers: int, quiet: bool, **options: Any) -> None:
+    """Screen an account SNAPSHOT (Parquet or CSV/TSV with id and name columns), re-screening only accounts that
+    are new or changed since the last run into --out (everything when the lexicons or settings changed)."""
+    from .batch import BatchOptions, run_local
+
+    settings = click.get_current_context().find_root().obj or Settings()
+    detector = _detector(**options)
+    batch_options = BatchOptions(Path(snapshot), Path(out), id_column, name_column, updated_column, full, workers)
+    _terminate_on_sigterm()
+    if engine == "spark":
+        from .spark import run_spark
+
+        report = run_spark(settings.overridden(**options), detector.lexicon_version, batch_options)
+    else:
+        report = run_local(detector, batch_options)
+    if not quiet:
+        summary = report.to_dict()
+        click.echo(f"impostor: run {report.run_id} ({engine}): {report.rows:,} accounts, {report.screened:,} screened"
+                   f"{' (full run)' if report.full else ''}, {report.resumed:,} resumed, {summary['unchanged']:,} "
+                   f"unchanged in {report.seconds:.1f} s; block {summary['decisions']['block']:,}, review "
+                   f"{summary['decisions']['review']:,}, {report.new_findings:,} new findings", err=True)
+        click.echo(f"  {Path(out) / 'findings.parquet'}, findings.csv, report.json, report.html", err=True)
+
+
 # -- lexicon ----------------------------------------------------------------------------------------------------------
 @cli.group()
 def lexicon() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -27,6 +28,9 @@ R = TypeVar("R")
 
 
 def _init_worker(options: dict[str, Any]) -> None:
+    # The parent handles Ctrl-C and SIGTERM and stops the workers itself: a worker ends quietly when told to.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     global _worker_detector
     if _worker_detector is None:
         _worker_detector = Detector(**options)

@@ -1,0 +1,316 @@
+"""The nightly batch: screen an account snapshot, re-screening only what changed since the last run.
+
+    snapshot (id, name[, updated_at]) ──left join── state (id, name, verdict, flagged_since)
+        ├─ unchanged: same name, same lexicon version  → verdict kept
+        └─ new or changed                              → screened, in chunks saved as they finish
+    → new state, findings (block and review), run report
+
+Everything lives in the output directory:
+
+    OUT/state/accounts.parquet   one row per account: its name and verdict as last screened (the state)
+    OUT/state/meta.json          the lexicon version and watermark the state was made with, and past runs
+    OUT/state/pending/RUN/       chunks screened by a run that has not finished (a killed run resumes from them)
+    OUT/findings.parquet, .csv   flagged accounts of this snapshot, with lexicon version and run id
+    OUT/report.json, .html       counts, most imitated targets, new findings, time and names/min
+
+Deleting ``OUT/state`` makes the next run a full one.  When the lexicons or settings change (another
+``lexicon_version``), every account is screened again.  Both engines (local and Spark, see ``spark.py``) share
+the state format and these steps, so they give the same findings.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import shutil
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .detector import Detector
+from .parallel import screen_chunks
+from .records import InputError
+
+SCREEN_CHUNK = 50_000
+FLAGGED = ("block", "review")
+VERDICT_COLUMNS = ("decision", "score", "category", "target", "reasons", "lexicon_version", "run_id",
+                   "flagged_since")
+FINDING_COLUMNS = ("id", "name", "decision", "score", "category", "target", "reasons", "lexicon_version", "run_id",
+                   "new")
+TOP_TARGETS = 20
+
+
+def _pyarrow():
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.csv as pcsv
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError("impostor batch needs pyarrow: pip install 'impostor[parquet]'") from None
+    return pa, pc, pcsv, pq
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    snapshot: Path
+    out: Path
+    id_column: str = "id"
+    name_column: str = "name"
+    updated_column: str | None = None
+    full: bool = False  # screen everything, whatever the state says
+    workers: int = 1
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    lexicon_version: str
+    snapshot: str
+    engine: str
+    rows: int = 0
+    screened: int = 0
+    resumed: int = 0  # screened by an earlier, killed attempt of this run
+    full: bool = False
+    decisions: Counter = field(default_factory=Counter)
+    categories: Counter = field(default_factory=Counter)
+    targets: Counter = field(default_factory=Counter)
+    new_findings: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id, "engine": self.engine, "snapshot": self.snapshot,
+            "lexicon_version": self.lexicon_version, "full_run": self.full, "rows": self.rows,
+            "screened": self.screened, "resumed": self.resumed, "unchanged": self.rows - self.screened - self.resumed,
+            "decisions": {d: self.decisions.get(d, 0) for d in ("block", "review", "pass")},
+            "categories": dict(self.categories.most_common()),
+            "top_targets": [{"target": t, "accounts": n} for t, n in self.targets.most_common(TOP_TARGETS)],
+            "new_findings": self.new_findings, "seconds": round(self.seconds, 2),
+            "names_per_min": round(self.rows / self.seconds * 60) if self.seconds else None,
+            "screened_per_min": round((self.screened) / self.seconds * 60) if self.seconds else None,
+        }
+
+
+# -- state --------------------------------------------------------------------------------------------------------
+class State:
+    """The state directory: accounts.parquet, meta.json and pending chunks of an unfinished run."""
+
+    def __init__(self, out: Path) -> None:
+        self.dir = out / "state"
+        self.accounts = self.dir / "accounts.parquet"
+        self.meta_path = self.dir / "meta.json"
+        self.meta: dict[str, Any] = json.loads(self.meta_path.read_text()) if self.meta_path.exists() else {}
+
+    def pending_dir(self, run_id: str) -> Path:
+        return self.dir / "pending" / run_id
+
+    def run_to_resume(self, lexicon_version: str, snapshot: str) -> str | None:
+        """The id of an unfinished run over the same snapshot with the same lexicons, if any."""
+        running = self.meta.get("running")
+        if running and running.get("lexicon_version") == lexicon_version and running.get("snapshot") == snapshot:
+            return running["run_id"]
+        return None
+
+    def begin(self, run_id: str, lexicon_version: str, snapshot: str) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.meta["running"] = {"run_id": run_id, "lexicon_version": lexicon_version, "snapshot": snapshot}
+        self._write_meta()
+
+    def finish(self, report: RunReport, watermark: str | None) -> None:
+        self.meta.pop("running", None)
+        self.meta["lexicon_version"] = report.lexicon_version
+        self.meta["watermark"] = watermark
+        self.meta.setdefault("runs", []).append({k: v for k, v in report.to_dict().items() if k != "top_targets"})
+        self._write_meta()
+        shutil.rmtree(self.dir / "pending", ignore_errors=True)
+
+    def _write_meta(self) -> None:
+        tmp = self.meta_path.with_suffix(".json.partial")
+        tmp.write_text(json.dumps(self.meta, indent=2, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, self.meta_path)
+
+
+def new_run_id() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+# -- the local engine -----------------------------------------------------------------------------------------------
+def read_snapshot(options: BatchOptions):
+    """The snapshot as an Arrow table with string columns id, name (and updated_at)."""
+    pa, pc, pcsv, pq = _pyarrow()
+    wanted = {options.id_column: "id", options.name_column: "name"}
+    if options.updated_column:
+        wanted[options.updated_column] = "updated_at"
+    path = str(options.snapshot)
+    base = path[:-3] if path.endswith(".gz") else path
+    try:
+        if base.endswith((".parquet", ".pq")) or options.snapshot.is_dir():
+            names = pq.read_schema(path).names if not options.snapshot.is_dir() else None
+            table = pq.read_table(path, columns=list(wanted) if names is None or set(wanted) <= set(names) else None)
+        else:
+            delimiter = "\t" if base.endswith((".tsv", ".tab")) else ","
+            table = pcsv.read_csv(path, parse_options=pcsv.ParseOptions(delimiter=delimiter),
+                                  convert_options=pcsv.ConvertOptions(
+                                      column_types={c: pa.string() for c in wanted}))
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise InputError(f"cannot read snapshot {path}: {exc}") from None
+    missing = [c for c in wanted if c not in table.column_names]
+    if missing:
+        raise InputError(f"{path}: no column {missing[0]!r} (columns: {', '.join(table.column_names[:20])})")
+    table = pa.table({new: pc.cast(table.column(old), pa.string()) for old, new in wanted.items()})
+    if pc.count_distinct(table.column("id")).as_py() != table.num_rows:
+        counts = pc.value_counts(table.column("id"))
+        duplicate = next(item["values"] for item in counts.to_pylist() if item["counts"] > 1)
+        raise InputError(f"{path}: account ids must be unique; {duplicate!r} occurs more than once")
+    return table.set_column(1, "name", pc.fill_null(table.column("name"), ""))
+
+
+def _screen(detector: Detector, chunk: tuple[list[str], list[str]]) -> list[dict[str, Any]]:
+    """Verdict columns for one chunk of (ids, names); a module-level function, so workers can run it."""
+    ids, names = chunk
+    verdicts = detector.check_many(names, ids if detector.allowlist_path is not None else None)
+    return [{"decision": v.decision, "score": round(v.score, 3), "category": v.category, "target": v.target,
+             "reasons": json.dumps(list(v.reasons), ensure_ascii=False)} for v in verdicts]
+
+
+def verdict_schema(pa):
+    """The state's columns.  ``reasons`` is a JSON array in a string: Arrow joins carry no list columns."""
+    return pa.schema([("id", pa.string()), ("name", pa.string()), ("decision", pa.string()),
+                      ("score", pa.float64()), ("category", pa.string()), ("target", pa.string()),
+                      ("reasons", pa.string()), ("lexicon_version", pa.string()),
+                      ("run_id", pa.string()), ("flagged_since", pa.string())])
+
+
+def run_local(detector: Detector, options: BatchOptions,
+              on_chunk: Callable[[int, int], None] | None = None) -> RunReport:
+    """One batch run on this machine.  ``on_chunk(screened so far, to screen)`` is called after each saved chunk."""
+    pa, pc, _, pq = _pyarrow()
+    started = time.monotonic()
+    snapshot = read_snapshot(options)
+    state = State(options.out)
+    version = detector.lexicon_version
+    snapshot_label = str(options.snapshot)
+    run_id = state.run_to_resume(version, snapshot_label) or new_run_id()
+    full = options.full or state.meta.get("lexicon_version") != version or not state.accounts.exists()
+    report = RunReport(run_id, version, snapshot_label, "local", rows=snapshot.num_rows, full=full)
+    state.begin(run_id, version, snapshot_label)
+    schema = verdict_schema(pa)
+
+    # 1. Join with the state: what is unchanged keeps its verdict.
+    previous = pq.read_table(state.accounts) if not full else schema.empty_table()
+    previous = previous.rename_columns([c if c == "id" else f"prev_{c}" for c in previous.column_names])
+    joined = snapshot.join(previous, keys="id", join_type="left outer")
+    changed = pc.or_kleene(pc.is_null(joined.column("prev_name")),
+                           pc.not_equal(joined.column("name"), joined.column("prev_name")))
+    watermark = state.meta.get("watermark")
+    if "updated_at" in snapshot.column_names and watermark is not None:
+        changed = pc.or_kleene(changed, pc.greater(joined.column("updated_at"), pa.scalar(watermark)))
+    changed = pc.fill_null(changed, True)
+    unchanged = joined.filter(pc.invert(changed))
+    to_screen = joined.filter(changed).sort_by("id")  # a fixed order: a resumed run cuts the same chunks
+
+    # 2. Screen what changed, chunk by chunk; each finished chunk is saved, so a killed run resumes after it.
+    pending = state.pending_dir(run_id)
+    pending.mkdir(parents=True, exist_ok=True)
+    chunks = [(i, min(i + SCREEN_CHUNK, to_screen.num_rows)) for i in range(0, to_screen.num_rows, SCREEN_CHUNK)]
+    todo = [(start, end) for start, end in chunks if not (pending / f"{start:012d}.parquet").exists()]
+    report.resumed = sum(end - start for start, end in chunks) - sum(end - start for start, end in todo)
+
+    def work():
+        for start, end in todo:
+            part = to_screen.slice(start, end - start)
+            yield part.column("id").to_pylist(), part.column("name").to_pylist()
+
+    # The screening generator goes first in zip, so that it runs to its end (and closes its workers) normally.
+    for verdicts, (start, end) in zip(screen_chunks(detector, work(), options.workers, _screen), todo):
+        part = to_screen.slice(start, end - start)
+        rows = _screened_rows(part, verdicts, version, run_id)
+        tmp = pending / f"{start:012d}.parquet.partial"
+        pq.write_table(pa.Table.from_pylist(rows, schema=schema), tmp)
+        os.replace(tmp, pending / f"{start:012d}.parquet")
+        report.screened += end - start
+        if on_chunk is not None:
+            on_chunk(report.screened, to_screen.num_rows)
+
+    # 3. The new state: unchanged rows as they were, plus every screened chunk of this run.
+    kept = pa.table({"id": unchanged.column("id"), "name": unchanged.column("name"),
+                     **{c: unchanged.column(f"prev_{c}") for c in VERDICT_COLUMNS}}).cast(schema)
+    screened = [pq.read_table(pending / f"{start:012d}.parquet", schema=schema) for start, _ in chunks]
+    accounts = pa.concat_tables([kept, *screened]).sort_by("id")
+    _finish(options.out, state, accounts, report, started, _max_updated(snapshot, pc))
+    return report
+
+
+def _screened_rows(part, verdicts: list[dict[str, Any]], version: str, run_id: str) -> list[dict[str, Any]]:
+    rows = []
+    prev_decisions = part.column("prev_decision").to_pylist()
+    prev_targets = part.column("prev_target").to_pylist()
+    prev_since = part.column("prev_flagged_since").to_pylist()
+    for i, (account, name, verdict) in enumerate(zip(part.column("id").to_pylist(), part.column("name").to_pylist(),
+                                                     verdicts)):
+        flagged = verdict["decision"] in FLAGGED
+        # A finding is new when the account was not flagged for the same target before.
+        same = prev_decisions[i] in FLAGGED and prev_targets[i] == verdict["target"]
+        since = (prev_since[i] if same else run_id) if flagged else None
+        rows.append({"id": account, "name": name, **verdict, "lexicon_version": version, "run_id": run_id,
+                     "flagged_since": since})
+    return rows
+
+
+def _max_updated(snapshot, pc) -> str | None:
+    if "updated_at" not in snapshot.column_names or snapshot.num_rows == 0:
+        return None
+    return pc.max(snapshot.column("updated_at")).as_py()
+
+
+def _finish(out: Path, state: State, accounts, report: RunReport, started: float, watermark: str | None) -> None:
+    """Findings, report and new state from the accounts table of this run (both engines end here)."""
+    pa, pc, _, pq = _pyarrow()
+    findings = accounts.filter(pc.is_in(accounts.column("decision"), pa.array(list(FLAGGED))))
+    new = pc.fill_null(pc.equal(findings.column("flagged_since"), pa.scalar(report.run_id)), False)
+    reasons = pa.array([json.loads(r) for r in findings.column("reasons").to_pylist()], pa.list_(pa.string()))
+    findings = pa.table({**{c: findings.column(c) for c in FINDING_COLUMNS if c not in ("reasons", "run_id", "new")},
+                         "reasons": reasons, "run_id": pa.array([report.run_id] * findings.num_rows, pa.string()),
+                         "new": new}).select(list(FINDING_COLUMNS))
+    report.decisions.update(dict(zip(*_value_counts(accounts.column("decision")))))
+    report.categories.update(dict(zip(*_value_counts(findings.column("category")))))
+    report.targets.update(dict(zip(*_value_counts(findings.column("target")))))
+    report.new_findings = pc.sum(new).as_py() or 0
+    report.seconds = time.monotonic() - started
+    _atomic(out / "findings.parquet", lambda p: pq.write_table(findings, p))
+    _atomic(out / "findings.csv", lambda p: _write_csv(findings, p))
+    _atomic(out / "report.json", lambda p: Path(p).write_text(json.dumps(report.to_dict(), indent=2,
+                                                                         ensure_ascii=False), encoding="utf-8"))
+    from .report import html_report
+
+    _atomic(out / "report.html", lambda p: Path(p).write_text(html_report(report.to_dict()), encoding="utf-8"))
+    _atomic(state.accounts, lambda p: pq.write_table(accounts, p))
+    state.finish(report, watermark)
+
+
+def _value_counts(column) -> tuple[list, list]:
+    import pyarrow.compute as pc
+
+    counts = pc.value_counts(pc.drop_null(column)).to_pylist()
+    return [c["values"] for c in counts], [c["counts"] for c in counts]
+
+
+def _write_csv(table, path: str) -> None:
+    import csv
+
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(table.column_names)
+        for row in table.to_pylist():
+            writer.writerow(["; ".join(v) if isinstance(v, list) else "" if v is None else v for v in row.values()])
+
+
+def _atomic(path: Path, write: Callable[[str], None]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = str(path) + ".partial"
+    write(tmp)
+    os.replace(tmp, path)
