@@ -268,15 +268,24 @@ def _max_updated(snapshot, pc) -> str | None:
 
 
 def _finish(out: Path, state: State, accounts, report: RunReport, started: float, watermark: str | None) -> None:
-    """Findings, report and new state from the accounts table of this run (both engines end here)."""
+    """Findings, report and the new state from the accounts table of a local run."""
     pa, pc, _, pq = _pyarrow()
-    findings = accounts.filter(pc.is_in(accounts.column("decision"), pa.array(list(FLAGGED))))
-    new = pc.fill_null(pc.equal(findings.column("flagged_since"), pa.scalar(report.run_id)), False)
-    reasons = pa.array([json.loads(r) for r in findings.column("reasons").to_pylist()], pa.list_(pa.string()))
-    findings = pa.table({**{c: findings.column(c) for c in FINDING_COLUMNS if c not in ("reasons", "run_id", "new")},
-                         "reasons": reasons, "run_id": pa.array([report.run_id] * findings.num_rows, pa.string()),
-                         "new": new}).select(list(FINDING_COLUMNS))
-    report.decisions.update(dict(zip(*_value_counts(accounts.column("decision")))))
+    flagged = accounts.filter(pc.is_in(accounts.column("decision"), pa.array(list(FLAGGED))))
+    write_outputs(out, flagged, dict(zip(*_value_counts(accounts.column("decision")))), report, started)
+    _atomic(state.accounts, lambda p: pq.write_table(accounts, p))
+    state.finish(report, watermark)
+
+
+def write_outputs(out: Path, flagged, decisions: dict[str, int], report: RunReport, started: float) -> None:
+    """Findings (Parquet, CSV) and the run report (JSON, HTML) from the flagged rows of the new state (an Arrow
+    table in the state's schema) and the decision counts over all accounts; both engines end here."""
+    pa, pc, _, pq = _pyarrow()
+    new = pc.fill_null(pc.equal(flagged.column("flagged_since"), pa.scalar(report.run_id)), False)
+    reasons = pa.array([json.loads(r) for r in flagged.column("reasons").to_pylist()], pa.list_(pa.string()))
+    findings = pa.table({**{c: flagged.column(c) for c in FINDING_COLUMNS if c not in ("reasons", "run_id", "new")},
+                         "reasons": reasons, "run_id": pa.array([report.run_id] * flagged.num_rows, pa.string()),
+                         "new": new}).select(list(FINDING_COLUMNS)).sort_by("id")
+    report.decisions.update(decisions)
     report.categories.update(dict(zip(*_value_counts(findings.column("category")))))
     report.targets.update(dict(zip(*_value_counts(findings.column("target")))))
     report.new_findings = pc.sum(new).as_py() or 0
@@ -288,8 +297,6 @@ def _finish(out: Path, state: State, accounts, report: RunReport, started: float
     from .report import html_report
 
     _atomic(out / "report.html", lambda p: Path(p).write_text(html_report(report.to_dict()), encoding="utf-8"))
-    _atomic(state.accounts, lambda p: pq.write_table(accounts, p))
-    state.finish(report, watermark)
 
 
 def _value_counts(column) -> tuple[list, list]:
@@ -310,7 +317,13 @@ def _write_csv(table, path: str) -> None:
 
 
 def _atomic(path: Path, write: Callable[[str], None]) -> None:
+    """Write through a temporary path, then put it in place.  The state may be a file (local engine) or a
+    directory of parts (Spark): the one replaces the other."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = str(path) + ".partial"
     write(tmp)
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists() and os.path.isdir(tmp):
+        path.unlink()
     os.replace(tmp, path)

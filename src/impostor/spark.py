@@ -1,0 +1,204 @@
+"""impostor on Spark (``pip install 'impostor[spark]'``): screen a DataFrame column, or run the nightly batch.
+
+    from impostor.spark import screen
+    flagged = screen(accounts_df, column="nickname").where("decision != 'pass'")
+
+Each Python worker of each executor loads one Detector from the options broadcast to it (the lexicons ship inside
+the installed package, so no pickled detector crosses the network) and screens whole Arrow record batches with
+``check_many``: the same batch core as the local engine, so the same verdicts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from typing import Any, Iterator
+
+from .batch import FLAGGED, BatchOptions, RunReport, State, new_run_id, verdict_schema, write_outputs
+from .config import Settings
+from .records import InputError
+
+VERDICT_FIELDS = ("decision", "score", "category", "target", "reasons", "status", "lexicon_version")
+_detectors: dict[str, Any] = {}  # per Python worker: options (as JSON) -> loaded Detector
+
+
+def _spark():
+    try:
+        import pyspark.sql.functions as F
+        from pyspark.sql import DataFrame, SparkSession
+    except ImportError:
+        raise InputError("the Spark engine needs pyspark: pip install 'impostor[spark]'") from None
+    return SparkSession, DataFrame, F
+
+
+def detector_options(settings: Settings) -> dict[str, Any]:
+    """What an executor needs to build the same Detector as the driver (paths must be readable there)."""
+    return {"lexicons": str(settings.lexicons) if settings.lexicons else None,
+            "registries": [str(p) for p in settings.registries],
+            "allowlist": str(settings.allowlist) if settings.allowlist else None,
+            "denylist": str(settings.denylist) if settings.denylist else None,
+            "overrides": settings.overrides, "disabled": list(settings.disabled)}
+
+
+def _detector(options_json: str):
+    detector = _detectors.get(options_json)
+    if detector is None:
+        from .detector import Detector
+
+        detector = _detectors[options_json] = Detector(**json.loads(options_json))
+    return detector
+
+
+def screen(df, column: str = "name", id_column: str | None = None, settings: Settings | None = None,
+           reasons_as_json: bool = False):
+    """``df`` with the verdict columns added: decision, score, category, target, reasons (array of strings, or a
+    JSON string with ``reasons_as_json``), status and lexicon_version."""
+    import pyarrow as pa
+    from pyspark.sql.types import ArrayType, DoubleType, StringType, StructField, StructType
+
+    options_json = df.sparkSession.sparkContext.broadcast(
+        json.dumps(detector_options(settings or Settings()), sort_keys=True))
+    reasons_type = StringType() if reasons_as_json else ArrayType(StringType())
+    added = [StructField("decision", StringType()), StructField("score", DoubleType()),
+             StructField("category", StringType()), StructField("target", StringType()),
+             StructField("reasons", reasons_type), StructField("status", StringType()),
+             StructField("lexicon_version", StringType())]
+    clashing = [f.name for f in added if f.name in df.columns]
+    if clashing:
+        raise InputError(f"the DataFrame already has column(s) {', '.join(clashing)}")
+    schema = StructType(df.schema.fields + added)
+
+    def screen_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        detector = _detector(options_json.value)
+        for batch in batches:
+            names = ["" if n is None else n for n in batch.column(column).to_pylist()]
+            ids = batch.column(id_column).to_pylist() if id_column and detector.allowlist_path else None
+            verdicts = detector.check_many(names, ids)
+            reasons = [list(v.reasons) for v in verdicts]
+            columns = dict(zip(batch.schema.names, batch.columns))
+            columns.update({
+                "decision": pa.array([v.decision for v in verdicts], pa.string()),
+                "score": pa.array([round(v.score, 3) for v in verdicts], pa.float64()),
+                "category": pa.array([v.category for v in verdicts], pa.string()),
+                "target": pa.array([v.target for v in verdicts], pa.string()),
+                "reasons": (pa.array([json.dumps(r, ensure_ascii=False) for r in reasons], pa.string())
+                            if reasons_as_json else pa.array(reasons, pa.list_(pa.string()))),
+                "status": pa.array([v.status for v in verdicts], pa.string()),
+                "lexicon_version": pa.array([detector.lexicon_version] * len(verdicts), pa.string()),
+            })
+            yield pa.RecordBatch.from_pydict(columns)
+
+    return df.mapInArrow(screen_batches, schema)
+
+
+def session():
+    SparkSession, _, _ = _spark()
+    # Local workers run this interpreter (with impostor and pyarrow installed), not whatever python3 is on PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    if SparkSession.getActiveSession():
+        return SparkSession.getActiveSession()  # a session the caller configured (a cluster, a notebook)
+    master = os.environ.get("IMPOSTOR_SPARK_MASTER", "local[*]")
+    builder = SparkSession.builder.appName("impostor").master(master).config("spark.ui.showConsoleProgress", "false")
+    if master.startswith("local"):
+        # 200 shuffle partitions suit a cluster; on one machine they are 200 tiny tasks per join.
+        builder = builder.config("spark.sql.shuffle.partitions", str(2 * (os.cpu_count() or 1)))
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def run_spark(settings: Settings, lexicon_version: str, options: BatchOptions) -> RunReport:
+    """The nightly batch on Spark: the same steps and state as the local engine (see batch.py), as DataFrames.
+
+    A killed Spark run loses nothing (the state is replaced only at the end) and is simply run again; Spark itself
+    retries failed tasks."""
+    _, _, F = _spark()
+    started = time.monotonic()
+    spark = session()
+    state = State(options.out)
+    snapshot_label = str(options.snapshot)
+    run_id = new_run_id()
+    full = options.full or state.meta.get("lexicon_version") != lexicon_version or not state.accounts.exists()
+    state.begin(run_id, lexicon_version, snapshot_label)
+
+    path = str(options.snapshot)
+    base = path[:-3] if path.endswith(".gz") else path
+    if base.endswith((".parquet", ".pq")) or options.snapshot.is_dir():
+        raw = spark.read.parquet(path)
+    else:
+        raw = spark.read.csv(path, header=True, sep="\t" if base.endswith((".tsv", ".tab")) else ",")
+    wanted = {options.id_column: "id", options.name_column: "name"}
+    if options.updated_column:
+        wanted[options.updated_column] = "updated_at"
+    for column in wanted:
+        if column not in raw.columns:
+            raise InputError(f"{path}: no column {column!r} (columns: {', '.join(raw.columns[:20])})")
+    snapshot = raw.select(*[F.col(f"`{old}`").cast("string").alias(new) for old, new in wanted.items()])
+    snapshot = snapshot.withColumn("name", F.coalesce(F.col("name"), F.lit("")))
+    rows = snapshot.count()
+    if snapshot.select("id").distinct().count() != rows:
+        duplicate = snapshot.groupBy("id").count().where("count > 1").first()["id"]
+        raise InputError(f"{path}: account ids must be unique; {duplicate!r} occurs more than once")
+
+    # 1. Join with the state (the local engine's steps, as DataFrames).
+    names = [f.name for f in verdict_schema(__import__("pyarrow"))]
+    if full:
+        previous = spark.createDataFrame([], ", ".join(f"{c} {'double' if c == 'score' else 'string'}" for c in names))
+    else:
+        previous = spark.read.parquet(str(state.accounts))
+    previous = previous.select(*[F.col(c).alias(c if c == "id" else f"prev_{c}") for c in names])
+    joined = snapshot.join(previous, on="id", how="left")
+    changed = F.col("prev_name").isNull() | (F.col("name") != F.col("prev_name"))
+    watermark = state.meta.get("watermark")
+    if options.updated_column and watermark is not None:
+        changed = changed | (F.col("updated_at") > F.lit(watermark))
+    joined = joined.withColumn("_changed", F.coalesce(changed, F.lit(True))).cache()
+
+    # 2. Screen what changed.
+    to_screen = joined.where("_changed").select("id", "name", "prev_decision", "prev_target", "prev_flagged_since")
+    screened = screen(to_screen, "name", "id", settings, reasons_as_json=True)
+    flagged = F.col("decision").isin(*FLAGGED)
+    same = F.col("prev_decision").isin(*FLAGGED) & (F.col("prev_target") == F.col("target"))
+    screened = screened.select(
+        "id", "name", "decision", "score", "category", "target", "reasons", "lexicon_version",
+        F.lit(run_id).alias("run_id"),
+        F.when(flagged & F.coalesce(same, F.lit(False)), F.col("prev_flagged_since"))
+         .when(flagged, F.lit(run_id)).alias("flagged_since"))
+    kept = joined.where(~F.col("_changed")).select("id", "name", *[F.col(f"prev_{c}").alias(c) for c in names[2:]])
+    accounts = kept.unionByName(screened)
+
+    # 3. The new state, written by Spark beside the old one and put in its place; then the shared outputs.
+    tmp = str(state.accounts) + ".partial"
+    shutil.rmtree(tmp, ignore_errors=True)
+    accounts.write.parquet(tmp)
+    report = RunReport(run_id, lexicon_version, snapshot_label, "spark", rows=rows, full=full)
+    report.screened = joined.where("_changed").count()
+    joined.unpersist()
+    if state.accounts.is_dir():
+        shutil.rmtree(state.accounts)
+    elif state.accounts.exists():
+        state.accounts.unlink()
+    os.replace(tmp, state.accounts)
+    new_state = spark.read.parquet(str(state.accounts))
+    decisions = {r["decision"]: r["count"] for r in new_state.groupBy("decision").count().collect()}
+    flagged_rows = new_state.where(F.col("decision").isin(*FLAGGED)).toArrow()
+    write_outputs(options.out, flagged_rows.cast(verdict_schema(__import__("pyarrow"))), decisions, report, started)
+    state.finish(report, _max_updated(snapshot, F) if options.updated_column else None)
+    return report
+
+
+def _max_updated(snapshot, F) -> str | None:
+    return snapshot.agg(F.max("updated_at")).first()[0]
+
+
+def stop() -> None:
+    """Stop the Spark session this module started (tests and one-off runs)."""
+    SparkSession, _, _ = _spark()
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        active.stop()
+
+
