@@ -28,7 +28,7 @@ from .detector import SETTING_SECTIONS, Detector
 from .lexicon import LexiconError, load_config
 
 CONFIG_NAME = "impostor.toml"
-COMMAND_SECTIONS = ("scan", "check", "explain", "serve")
+COMMAND_SECTIONS = ("scan", "check", "explain", "serve", "batch")
 PATH_KEYS = ("lexicons", "allowlist", "denylist")
 
 
