@@ -133,3 +133,19 @@ def test_duplicate_ids_and_missing_columns_are_input_errors(detector, tmp_path):
     with pytest.raises(InputError, match="no column 'nick_name'"):
         run_local(detector, BatchOptions(tmp_path / "snap.csv", tmp_path / "out", id_column="uid",
                                          name_column="nick_name"))
+
+
+def test_batch_command_summary_and_exit_codes(tmp_path):
+    from test_cli import run
+
+    write_snapshot(tmp_path / "snap.csv", [("e1", "入民日报"), ("e2", "光明的未来")])
+    args = ["batch", str(tmp_path / "snap.csv"), "--out", str(tmp_path / "out"), "--id-column", "uid",
+            "--column", "nickname"]
+    code, out, err = run(args)
+    assert code == 0 and out == ""
+    assert "2 accounts, 2 screened (full run)" in err and "1 new findings" in err
+    code, _, err = run(args)
+    assert code == 0 and "0 screened" in err and "2 unchanged" in err
+    write_snapshot(tmp_path / "snap.csv", [("e1", "入民日报"), ("e1", "光明的未来")])
+    code, _, err = run(args)
+    assert code == 2 and err.count("\n") == 1 and "occurs more than once" in err
