@@ -68,3 +68,30 @@ def test_batch_on_spark_equals_the_local_run(spark, detector, tmp_path):
     again = impostor_spark.run_spark(Settings(), detector.lexicon_version,
                                      BatchOptions(snapshot, tmp_path / "spark", "uid", "nickname"))
     assert (again.screened, again.new_findings) == (0, 0)
+
+
+def test_a_killed_spark_run_resumes_from_its_saved_buckets(spark, detector, tmp_path):
+    snapshot = tmp_path / "snap.csv"
+    with open(snapshot, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["uid", "nickname"])
+        writer.writerows((f"r{i:03d}", f"{NAMES[i % 12]}{i // 12 or ''}") for i in range(80))
+    options = BatchOptions(snapshot, tmp_path / "spark", "uid", "nickname")
+
+    class Killed(Exception):
+        pass
+
+    def kill_after_five_buckets(done, total):
+        if done == 5:
+            raise Killed()
+
+    with pytest.raises(Killed):
+        impostor_spark.run_spark(Settings(), detector.lexicon_version, options, on_chunk=kill_after_five_buckets)
+    resumed = impostor_spark.run_spark(Settings(), detector.lexicon_version, options)
+    assert resumed.resumed > 0 and resumed.resumed + resumed.screened == 80
+    local = run_local(detector, BatchOptions(snapshot, tmp_path / "local", "uid", "nickname"))
+    state = pq.read_table(tmp_path / "spark" / "state" / "accounts.parquet").to_pylist()
+    assert sorted(r["id"] for r in state) == sorted(f"r{i:03d}" for i in range(80))  # each account once
+    spark_findings = pq.read_table(tmp_path / "spark" / "findings.parquet").drop(["run_id"]).to_pylist()
+    local_findings = pq.read_table(tmp_path / "local" / "findings.parquet").drop(["run_id"]).to_pylist()
+    assert spark_findings == local_findings

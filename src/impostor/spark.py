@@ -15,13 +15,13 @@ import os
 import shutil
 import sys
 import time
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from .batch import FLAGGED, BatchOptions, RunReport, State, new_run_id, verdict_schema, write_outputs
 from .config import Settings
 from .records import InputError
 
-VERDICT_FIELDS = ("decision", "score", "category", "target", "reasons", "status", "lexicon_version")
+BUCKETS = 16  # units of resumption: each bucket's verdicts are saved as it finishes
 _detectors: dict[str, Any] = {}  # per Python worker: options (as JSON) -> loaded Detector
 
 
@@ -110,17 +110,19 @@ def session():
     return spark
 
 
-def run_spark(settings: Settings, lexicon_version: str, options: BatchOptions) -> RunReport:
+def run_spark(settings: Settings, lexicon_version: str, options: BatchOptions,
+              on_chunk: Callable[[int, int], None] | None = None) -> RunReport:
     """The nightly batch on Spark: the same steps and state as the local engine (see batch.py), as DataFrames.
 
-    A killed Spark run loses nothing (the state is replaced only at the end) and is simply run again; Spark itself
-    retries failed tasks."""
+    The accounts to screen are cut into BUCKETS by a hash of their id, and each bucket's verdicts are saved as it
+    finishes: a killed run, run again, screens only the buckets it had not finished (Spark itself retries failed
+    tasks within a bucket).  ``on_chunk(buckets done, BUCKETS)`` is called after each saved bucket."""
     _, _, F = _spark()
     started = time.monotonic()
     spark = session()
     state = State(options.out)
     snapshot_label = str(options.snapshot)
-    run_id = new_run_id()
+    run_id = state.run_to_resume(lexicon_version, snapshot_label) or new_run_id()
     full = options.full or state.meta.get("lexicon_version") != lexicon_version or not state.accounts.exists()
     state.begin(run_id, lexicon_version, snapshot_label)
 
@@ -157,16 +159,37 @@ def run_spark(settings: Settings, lexicon_version: str, options: BatchOptions) -
         changed = changed | (F.col("updated_at") > F.lit(watermark))
     joined = joined.withColumn("_changed", F.coalesce(changed, F.lit(True))).cache()
 
-    # 2. Screen what changed.
-    to_screen = joined.where("_changed").select("id", "name", "prev_decision", "prev_target", "prev_flagged_since")
-    screened = screen(to_screen, "name", "id", settings, reasons_as_json=True)
+    # 2. Screen what changed, bucket by bucket; each finished bucket is saved, so a killed run resumes after it.
+    pyarrow_schema = verdict_schema(__import__("pyarrow"))
+    state_schema = ", ".join(f"{c} {'double' if c == 'score' else 'string'}" for c in names)
+    to_screen = (joined.where("_changed")
+                 .select("id", "name", "prev_decision", "prev_target", "prev_flagged_since")
+                 .withColumn("_bucket", F.pmod(F.xxhash64("id"), F.lit(BUCKETS))))
+    pending = state.pending_dir(run_id)
+    pending.mkdir(parents=True, exist_ok=True)
     flagged = F.col("decision").isin(*FLAGGED)
     same = F.col("prev_decision").isin(*FLAGGED) & (F.col("prev_target") == F.col("target"))
-    screened = screened.select(
-        "id", "name", "decision", "score", "category", "target", "reasons", "lexicon_version",
-        F.lit(run_id).alias("run_id"),
-        F.when(flagged & F.coalesce(same, F.lit(False)), F.col("prev_flagged_since"))
-         .when(flagged, F.lit(run_id)).alias("flagged_since"))
+    resumed = 0
+    for bucket in range(BUCKETS):
+        saved = pending / f"bucket-{bucket:03d}.parquet"
+        if saved.exists():
+            resumed += spark.read.schema(state_schema).parquet(str(saved)).count()
+            continue
+        part = screen(to_screen.where(F.col("_bucket") == bucket).drop("_bucket"), "name", "id", settings,
+                      reasons_as_json=True)
+        part = part.select(
+            "id", "name", "decision", "score", "category", "target", "reasons", "lexicon_version",
+            F.lit(run_id).alias("run_id"),
+            F.when(flagged & F.coalesce(same, F.lit(False)), F.col("prev_flagged_since"))
+             .when(flagged, F.lit(run_id)).alias("flagged_since"))
+        tmp = str(saved) + ".partial"
+        shutil.rmtree(tmp, ignore_errors=True)
+        part.write.parquet(tmp)
+        os.replace(tmp, saved)
+        if on_chunk is not None:
+            on_chunk(bucket + 1, BUCKETS)
+    screened = spark.read.schema(state_schema).parquet(
+        *[str(pending / f"bucket-{b:03d}.parquet") for b in range(BUCKETS)])
     kept = joined.where(~F.col("_changed")).select("id", "name", *[F.col(f"prev_{c}").alias(c) for c in names[2:]])
     accounts = kept.unionByName(screened)
 
@@ -175,7 +198,8 @@ def run_spark(settings: Settings, lexicon_version: str, options: BatchOptions) -
     shutil.rmtree(tmp, ignore_errors=True)
     accounts.write.parquet(tmp)
     report = RunReport(run_id, lexicon_version, snapshot_label, "spark", rows=rows, full=full)
-    report.screened = joined.where("_changed").count()
+    report.resumed = resumed
+    report.screened = joined.where("_changed").count() - resumed
     joined.unpersist()
     if state.accounts.is_dir():
         shutil.rmtree(state.accounts)
@@ -185,7 +209,7 @@ def run_spark(settings: Settings, lexicon_version: str, options: BatchOptions) -
     new_state = spark.read.parquet(str(state.accounts))
     decisions = {r["decision"]: r["count"] for r in new_state.groupBy("decision").count().collect()}
     flagged_rows = new_state.where(F.col("decision").isin(*FLAGGED)).toArrow()
-    write_outputs(options.out, flagged_rows.cast(verdict_schema(__import__("pyarrow"))), decisions, report, started)
+    write_outputs(options.out, flagged_rows.cast(pyarrow_schema), decisions, report, started)
     state.finish(report, _max_updated(snapshot, F) if options.updated_column else None)
     return report
 
