@@ -69,11 +69,14 @@ def test_gbk_file_reads_with_encoding_option(tmp_path):
 
 def test_ctrl_c_exits_130_and_leaves_the_old_output(tmp_path):
     src = tmp_path / "big.txt"
-    src.write_text("人民曰报首发\n光明的未来\n" * 200_000, encoding="utf-8")
+    src.write_text("".join(f"人民曰报首发{i}\n光明的未来{i}\n" for i in range(400_000)), encoding="utf-8")
     out = tmp_path / "out.jsonl"
     out.write_text("previous run\n", encoding="utf-8")
+    # A job started in the background of a non-interactive shell (as CI may run us) inherits SIGINT ignored;
+    # Ctrl-C reaches a foreground program with the default action, so give the child that.
     proc = subprocess.Popen([sys.executable, "-c", "from impostor.cli import main; main()", "scan", str(src),
-                             "-o", str(out)], stderr=subprocess.PIPE)
+                             "-o", str(out)], stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(3)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)

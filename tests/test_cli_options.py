@@ -172,7 +172,7 @@ def test_lexicon_commands(tmp_path):
 
 def test_sigterm_leaves_no_partial_output_and_exits_143(tmp_path):
     src = tmp_path / "big.txt"
-    src.write_text("人民曰报首发\n光明的未来\n" * 200_000, encoding="utf-8")
+    src.write_text("".join(f"人民曰报首发{i}\n光明的未来{i}\n" for i in range(400_000)), encoding="utf-8")
     out = tmp_path / "out.jsonl"
     out.write_text("previous run\n", encoding="utf-8")
     proc = subprocess.Popen([sys.executable, "-c", "from impostor.cli import main; main()", "scan", str(src),
