@@ -149,3 +149,18 @@ def test_batch_command_summary_and_exit_codes(tmp_path):
     write_snapshot(tmp_path / "snap.csv", [("e1", "入民日报"), ("e1", "光明的未来")])
     code, _, err = run(args)
     assert code == 2 and err.count("\n") == 1 and "occurs more than once" in err
+
+
+def test_a_killed_run_is_not_resumed_over_another_snapshot(detector, tmp_path, monkeypatch):
+    monkeypatch.setattr(batch_module, "SCREEN_CHUNK", 2)
+    write_snapshot(tmp_path / "snap.csv", [(f"f{i}", NAMES[i]) for i in range(6)])
+
+    def kill(done, total):
+        raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        run_local(detector, options(tmp_path), on_chunk=kill)
+    write_snapshot(tmp_path / "snap.csv", [(f"f{i}", NAMES[i + 6]) for i in range(6)])  # tonight's export
+    report = run_local(detector, options(tmp_path))
+    assert (report.resumed, report.screened) == (0, 6)
+    assert set(findings(tmp_path)) == {f"f{i}" for i in range(6) if detector.check(NAMES[i + 6]).decision != "pass"}

@@ -109,7 +109,7 @@ class State:
         return self.dir / "pending" / run_id
 
     def run_to_resume(self, lexicon_version: str, snapshot: str) -> str | None:
-        """The id of an unfinished run over the same snapshot with the same lexicons, if any."""
+        """The id of an unfinished run over the same snapshot (see snapshot_identity) with the same lexicons."""
         running = self.meta.get("running")
         if running and running.get("lexicon_version") == lexicon_version and running.get("snapshot") == snapshot:
             return running["run_id"]
@@ -132,6 +132,13 @@ class State:
         tmp = self.meta_path.with_suffix(".json.partial")
         tmp.write_text(json.dumps(self.meta, indent=2, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, self.meta_path)
+
+
+def snapshot_identity(path: Path) -> str:
+    """Path, size and modification time: a killed run resumes only over the very snapshot it started on (tonight's
+    export under yesterday's file name is another snapshot)."""
+    stat = path.stat()
+    return f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
 
 
 def new_run_id() -> str:
@@ -194,10 +201,10 @@ def run_local(detector: Detector, options: BatchOptions,
     state = State(options.out)
     version = detector.lexicon_version
     snapshot_label = str(options.snapshot)
-    run_id = state.run_to_resume(version, snapshot_label) or new_run_id()
+    run_id = state.run_to_resume(version, snapshot_identity(options.snapshot)) or new_run_id()
     full = options.full or state.meta.get("lexicon_version") != version or not state.accounts.exists()
     report = RunReport(run_id, version, snapshot_label, "local", rows=snapshot.num_rows, full=full)
-    state.begin(run_id, version, snapshot_label)
+    state.begin(run_id, version, snapshot_identity(options.snapshot))
     schema = verdict_schema(pa)
 
     # 1. Join with the state: what is unchanged keeps its verdict.

@@ -17,7 +17,8 @@ import sys
 import time
 from typing import Any, Callable, Iterator
 
-from .batch import FLAGGED, BatchOptions, RunReport, State, new_run_id, verdict_schema, write_outputs
+from .batch import (FLAGGED, BatchOptions, RunReport, State, new_run_id, snapshot_identity, verdict_schema,
+                    write_outputs)
 from .config import Settings
 from .records import InputError
 
@@ -122,9 +123,9 @@ def run_spark(settings: Settings, lexicon_version: str, options: BatchOptions,
     spark = session()
     state = State(options.out)
     snapshot_label = str(options.snapshot)
-    run_id = state.run_to_resume(lexicon_version, snapshot_label) or new_run_id()
+    run_id = state.run_to_resume(lexicon_version, snapshot_identity(options.snapshot)) or new_run_id()
     full = options.full or state.meta.get("lexicon_version") != lexicon_version or not state.accounts.exists()
-    state.begin(run_id, lexicon_version, snapshot_label)
+    state.begin(run_id, lexicon_version, snapshot_identity(options.snapshot))
 
     path = str(options.snapshot)
     base = path[:-3] if path.endswith(".gz") else path
