@@ -60,9 +60,14 @@ def detector_options(command: Callable) -> Callable:
     return command
 
 
-def _detector(**options: Any) -> Detector:
+def _settings(**options: Any) -> Settings:
+    """The config file's settings (loaded by the group), with this command's detector options over them."""
     settings: Settings = click.get_current_context().find_root().obj or Settings()
-    return settings.overridden(**options).detector()
+    return settings.overridden(**options)
+
+
+def _detector(**options: Any) -> Detector:
+    return _settings(**options).detector()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -220,14 +225,14 @@ def batch(snapshot: str, out: str, id_column: str, name_column: str, updated_col
     are new or changed since the last run into --out (everything when the lexicons or settings changed)."""
     from .batch import BatchOptions, run_local
 
-    settings = click.get_current_context().find_root().obj or Settings()
-    detector = _detector(**options)
+    settings = _settings(**options)
+    detector = settings.detector()
     batch_options = BatchOptions(Path(snapshot), Path(out), id_column, name_column, updated_column, full, workers)
     _terminate_on_sigterm()
     if engine == "spark":
         from .spark import run_spark
 
-        report = run_spark(settings.overridden(**options), detector.lexicon_version, batch_options)
+        report = run_spark(settings, detector.lexicon_version, batch_options)
     else:
         report = run_local(detector, batch_options)
     if not quiet:
@@ -378,7 +383,7 @@ def _append_rows(path: Path, rows: list[dict[str, str]]) -> None:
 
 
 def _decision_file(kind: str, file: str | None) -> Path:
-    settings: Settings = click.get_current_context().find_root().obj or Settings()
+    settings = _settings()
     configured = settings.allowlist if kind == "allowlist" else settings.denylist
     if file:
         return Path(file)
