@@ -4,12 +4,12 @@ and a verdict, and a scan gives one output row per input line for arbitrary byte
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from impostor import Detector
 from impostor.normalize import MAX_NAME_CHARS
-from impostor.records import InputOptions, Sink
+from impostor.records import GZIP_MAGIC, InputOptions, Sink
 from impostor.scan import output_fields, run_scan
 
 # Text that looks like account names and their disguises, mixed with anything Unicode has.
@@ -51,8 +51,12 @@ def test_every_string_gets_a_key_and_a_verdict(detector, name):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lines=st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")), max_size=30))
 def test_scan_gives_one_row_per_input_line_for_any_bytes(detector, tmp_path, lines):
+    data = b"\n".join(lines) + (b"\n" if lines else b"")
+    # A file that starts with the gzip magic number is read as gzip (CLI.md), and a broken stream is an error
+    # naming the file: that is tested in test_records.py, not a text file's rows.
+    assume(not data.startswith(GZIP_MAGIC))
     src = tmp_path / "input.txt"
-    src.write_bytes(b"\n".join(lines) + (b"\n" if lines else b""))
+    src.write_bytes(data)
     out = tmp_path / "out.jsonl"
     fields = output_fields(False, False, False)
     with Sink(str(out), "jsonl", fields) as sink:
