@@ -26,6 +26,8 @@ import tempfile
 import time
 import traceback
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -47,6 +49,24 @@ LINES = st.lists(st.one_of(NAMES.map(lambda s: s.encode("utf-8", "surrogatepass"
 FORMATS = ["text", "csv", "tsv", "jsonl"]
 
 
+@contextmanager
+def recorded(findings: list, item: dict) -> Iterator[None]:
+    """A failure is recorded with its input, then re-raised so that hypothesis shrinks it."""
+    try:
+        yield
+    except Exception as exc:
+        findings.append({**item, "error": f"{type(exc).__name__}: {exc}"})
+        raise
+
+
+def run_reporting(test: Callable[[], None]) -> None:
+    """Run a hypothesis test to its end; its (shrunk) failure is printed, and the run goes on to the report."""
+    try:
+        test()
+    except Exception:
+        traceback.print_exc()
+
+
 def fuzz_names(detector: Detector, count: int, corpus: list, findings: list) -> int:
     tried = 0
 
@@ -57,21 +77,15 @@ def fuzz_names(detector: Detector, count: int, corpus: list, findings: list) -> 
         tried += 1
         if tried % 200 == 0:
             corpus.append({"target": "names", "input": name})
-        try:
+        with recorded(findings, {"target": "names", "input": name}):
             verdict = detector.check(name)
             assert verdict.decision in ("block", "review", "pass") and 0 <= verdict.score <= 1
             json.dumps(verdict.to_dict(), ensure_ascii=False)
             normalized = detector.normalize(name)
             if len(normalized.variant) <= MAX_NAME_CHARS:
                 assert detector.normalize(normalized.variant).variant == normalized.variant, "not idempotent"
-        except Exception as exc:  # recorded, then re-raised so hypothesis shrinks it
-            findings.append({"target": "names", "input": name, "error": f"{type(exc).__name__}: {exc}"})
-            raise
 
-    try:
-        run()
-    except Exception:
-        traceback.print_exc()
+    run_reporting(run)
     return tried
 
 
@@ -100,17 +114,11 @@ def fuzz_files(detector: Detector, count: int, corpus: list, findings: list, sta
         out = tmp / "out.jsonl"
         if tried % 50 == 0:
             corpus.append({"target": "files", "format": fmt, "gzip": compress, "input": data.decode("latin-1")})
-        try:
+        with recorded(findings, {"target": "files", "format": fmt, "gzip": compress,
+                                 "input": data.decode("latin-1")}):
             scan_once(src, out, fmt, lines, data, statuses)
-        except Exception as exc:  # recorded, then re-raised so hypothesis shrinks it
-            findings.append({"target": "files", "format": fmt, "gzip": compress, "input": data.decode("latin-1"),
-                             "error": f"{type(exc).__name__}: {exc}"})
-            raise
 
-    try:
-        run()
-    except Exception:
-        traceback.print_exc()
+    run_reporting(run)
     return tried
 
 

@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import collections
 import functools
-import io
 import os
 import random
 import re

@@ -4,11 +4,10 @@ import csv
 import io
 import json
 import signal
-import subprocess
 import sys
 import time
 
-from test_cli import run
+from test_cli import assert_previous_output_kept, run, start_long_scan
 
 MEGABYTE_NAME = "人民日报" + "长" * (1 << 20)
 TEXT_LINES = [
@@ -68,18 +67,9 @@ def test_gbk_file_reads_with_encoding_option(tmp_path):
 
 
 def test_ctrl_c_exits_130_and_leaves_the_old_output(tmp_path):
-    src = tmp_path / "big.txt"
-    src.write_text("".join(f"人民曰报首发{i}\n光明的未来{i}\n" for i in range(400_000)), encoding="utf-8")
-    out = tmp_path / "out.jsonl"
-    out.write_text("previous run\n", encoding="utf-8")
-    # A job started in the background of a non-interactive shell (as CI may run us) inherits SIGINT ignored;
-    # Ctrl-C reaches a foreground program with the default action, so give the child that.
-    proc = subprocess.Popen([sys.executable, "-c", "from impostor.cli import main; main()", "scan", str(src),
-                             "-o", str(out)], stderr=subprocess.PIPE,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc, out = start_long_scan(tmp_path)
     time.sleep(3)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
-    assert out.read_text(encoding="utf-8") == "previous run\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.txt", "out.jsonl"]
+    assert_previous_output_kept(tmp_path, out)

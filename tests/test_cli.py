@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -18,6 +19,26 @@ def run(args, stdin: bytes = b"", cwd=None):
     proc = subprocess.run([sys.executable, "-c", "from impostor.cli import main; main()", *args],
                           input=stdin, capture_output=True, cwd=cwd or os.path.dirname(__file__))
     return proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
+
+
+def start_long_scan(tmp_path, *options):
+    """``impostor scan`` of 800,000 distinct names into an output file that already holds a previous run, in its
+    own process (to be interrupted): returns the process and the output path."""
+    src = tmp_path / "big.txt"
+    src.write_text("".join(f"人民曰报首发{i}\n光明的未来{i}\n" for i in range(400_000)), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    out.write_text("previous run\n", encoding="utf-8")
+    # A job started in the background of a non-interactive shell (as CI may run us) inherits SIGINT ignored;
+    # Ctrl-C reaches a foreground program with the default action, so give the child that.
+    proc = subprocess.Popen([sys.executable, "-c", "from impostor.cli import main; main()", "--no-config", "scan",
+                             str(src), "-o", str(out), *options], stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    return proc, out
+
+
+def assert_previous_output_kept(tmp_path, out):
+    assert out.read_text(encoding="utf-8") == "previous run\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.txt", "out.jsonl"]  # no partial file left
 
 
 MESSY = "人民曰报首发\n\n夏爽律师\r\n光明的未来\n".encode() + b"\xff\xfebroken\n" + "入民日报".encode()

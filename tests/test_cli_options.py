@@ -5,13 +5,12 @@ import io
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 
 import pytest
 
-from test_cli import run
+from test_cli import assert_previous_output_kept, run, start_long_scan
 
 ACCOUNTS = "uid,nickname,city\n1,入民日报,北京\n2,光明的未来,上海\n3,夏爽律师,成都\n4,人民日报,北京\n"
 
@@ -171,18 +170,12 @@ def test_lexicon_commands(tmp_path):
 
 
 def test_sigterm_leaves_no_partial_output_and_exits_143(tmp_path):
-    src = tmp_path / "big.txt"
-    src.write_text("".join(f"人民曰报首发{i}\n光明的未来{i}\n" for i in range(400_000)), encoding="utf-8")
-    out = tmp_path / "out.jsonl"
-    out.write_text("previous run\n", encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, "-c", "from impostor.cli import main; main()", "scan", str(src),
-                             "-o", str(out)], stderr=subprocess.PIPE)
+    proc, out = start_long_scan(tmp_path)
     time.sleep(3)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 143, err
-    assert out.read_text(encoding="utf-8") == "previous run\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.txt", "out.jsonl"]
+    assert_previous_output_kept(tmp_path, out)
 
 
 def test_readme_walkthrough(tmp_path):
@@ -223,12 +216,7 @@ def _children(pid: int) -> list[int]:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_a_killed_worker_fails_the_scan_without_touching_the_output(tmp_path):
-    src = tmp_path / "big.txt"
-    src.write_text("".join(f"人民曰报{i}\n光明的未来{i}\n" for i in range(400_000)), encoding="utf-8")
-    out = tmp_path / "out.jsonl"
-    out.write_text("previous run\n", encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, "-c", "from impostor.cli import main; main()", "--no-config", "scan",
-                             str(src), "-j", "2", "-o", str(out)], stderr=subprocess.PIPE, text=True)
+    proc, out = start_long_scan(tmp_path, "-j", "2")
     deadline = time.time() + 60
     while time.time() < deadline and not _children(proc.pid):
         time.sleep(0.2)
@@ -238,8 +226,7 @@ def test_a_killed_worker_fails_the_scan_without_touching_the_output(tmp_path):
     os.kill(workers[-1], signal.SIGKILL)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 2 and "worker process died" in err
-    assert out.read_text(encoding="utf-8") == "previous run\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.txt", "out.jsonl"]
+    assert_previous_output_kept(tmp_path, out)
 
 
 def test_input_format_names_the_format_of_standard_input():

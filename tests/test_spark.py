@@ -2,7 +2,6 @@
 
 Needs pyspark (the test extra installs it) and Java 17+ (`.ci/run` installs it where missing)."""
 
-import csv
 import shutil
 
 import pytest
@@ -16,6 +15,7 @@ from impostor import Detector  # noqa: E402
 from impostor import spark as impostor_spark  # noqa: E402
 from impostor.batch import BatchOptions, run_local  # noqa: E402
 from impostor.config import Settings  # noqa: E402
+from test_batch import write_snapshot  # noqa: E402  (the batch tests' uid,nickname CSV writer)
 
 NAMES = ["入民日报", "光明的未来", "夏爽律师", "人民曰報网", "央视新文", "四川本地", "人民公园遛弯", "最高检察院",
          "中国科学研究院", "ССТV", "renminribao", "张伟", None, ""]
@@ -47,10 +47,7 @@ def test_screen_adds_the_verdict_columns_of_check_many(spark, detector):
 
 def test_batch_on_spark_equals_the_local_run(spark, detector, tmp_path):
     snapshot = tmp_path / "snap.csv"
-    with open(snapshot, "w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(["uid", "nickname"])
-        writer.writerows((f"s{i:03d}", f"{NAMES[i % 12]}{i // 12 or ''}") for i in range(60))
+    write_snapshot(snapshot, [(f"s{i:03d}", f"{NAMES[i % 12]}{i // 12 or ''}") for i in range(60)])
     local = run_local(detector, BatchOptions(snapshot, tmp_path / "local", "uid", "nickname"))
     on_spark = impostor_spark.run_spark(Settings(), detector.lexicon_version,
                                         BatchOptions(snapshot, tmp_path / "spark", "uid", "nickname"))
@@ -72,10 +69,7 @@ def test_batch_on_spark_equals_the_local_run(spark, detector, tmp_path):
 
 def test_a_killed_spark_run_resumes_from_its_saved_buckets(spark, detector, tmp_path):
     snapshot = tmp_path / "snap.csv"
-    with open(snapshot, "w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(["uid", "nickname"])
-        writer.writerows((f"r{i:03d}", f"{NAMES[i % 12]}{i // 12 or ''}") for i in range(80))
+    write_snapshot(snapshot, [(f"r{i:03d}", f"{NAMES[i % 12]}{i // 12 or ''}") for i in range(80)])
     options = BatchOptions(snapshot, tmp_path / "spark", "uid", "nickname")
 
     class Killed(Exception):
@@ -89,7 +83,7 @@ def test_a_killed_spark_run_resumes_from_its_saved_buckets(spark, detector, tmp_
         impostor_spark.run_spark(Settings(), detector.lexicon_version, options, on_chunk=kill_after_five_buckets)
     resumed = impostor_spark.run_spark(Settings(), detector.lexicon_version, options)
     assert resumed.resumed > 0 and resumed.resumed + resumed.screened == 80
-    local = run_local(detector, BatchOptions(snapshot, tmp_path / "local", "uid", "nickname"))
+    run_local(detector, BatchOptions(snapshot, tmp_path / "local", "uid", "nickname"))  # the reference
     state = pq.read_table(tmp_path / "spark" / "state" / "accounts.parquet").to_pylist()
     assert sorted(r["id"] for r in state) == sorted(f"r{i:03d}" for i in range(80))  # each account once
     spark_findings = pq.read_table(tmp_path / "spark" / "findings.parquet").drop(["run_id"]).to_pylist()
