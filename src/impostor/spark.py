@@ -119,6 +119,9 @@ def run_spark(settings: Settings, lexicon_version: str, options: BatchOptions,
     finishes: a killed run, run again, screens only the buckets it had not finished (Spark itself retries failed
     tasks within a bucket).  ``on_chunk(buckets done, BUCKETS)`` is called after each saved bucket."""
     _, _, F = _spark()
+    import pyarrow as pa
+
+    state_arrow_schema = verdict_schema(pa)
     started = time.monotonic()
     spark = session()
     state = State(options.out)
@@ -147,7 +150,7 @@ def run_spark(settings: Settings, lexicon_version: str, options: BatchOptions,
         raise InputError(f"{path}: account ids must be unique; {duplicate!r} occurs more than once")
 
     # 1. Join with the state (the local engine's steps, as DataFrames).
-    names = [f.name for f in verdict_schema(__import__("pyarrow"))]
+    names = state_arrow_schema.names
     if full:
         previous = spark.createDataFrame([], ", ".join(f"{c} {'double' if c == 'score' else 'string'}" for c in names))
     else:
@@ -161,7 +164,6 @@ def run_spark(settings: Settings, lexicon_version: str, options: BatchOptions,
     joined = joined.withColumn("_changed", F.coalesce(changed, F.lit(True))).cache()
 
     # 2. Screen what changed, bucket by bucket; each finished bucket is saved, so a killed run resumes after it.
-    pyarrow_schema = verdict_schema(__import__("pyarrow"))
     state_schema = ", ".join(f"{c} {'double' if c == 'score' else 'string'}" for c in names)
     to_screen = (joined.where("_changed")
                  .select("id", "name", "prev_decision", "prev_target", "prev_flagged_since")
@@ -210,7 +212,7 @@ def run_spark(settings: Settings, lexicon_version: str, options: BatchOptions,
     new_state = spark.read.parquet(str(state.accounts))
     decisions = {r["decision"]: r["count"] for r in new_state.groupBy("decision").count().collect()}
     flagged_rows = new_state.where(F.col("decision").isin(*FLAGGED)).toArrow()
-    write_outputs(options.out, flagged_rows.cast(pyarrow_schema), decisions, report, started)
+    write_outputs(options.out, flagged_rows.cast(state_arrow_schema), decisions, report, started)
     state.finish(report, _max_updated(snapshot, F) if options.updated_column else None)
     return report
 
