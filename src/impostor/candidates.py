@@ -9,10 +9,12 @@ threshold leaves room for as many as the scorer could still accept.
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .normalize import Normalizer, Token
+from . import kernel
+from .normalize import HAN, SEPARATOR_KINDS, Normalizer, Token
 from .registry import Form, Pattern, RegionName, Registry, Word
 from .scoring import Costs, Substitutes
 
@@ -34,11 +36,15 @@ class WordHits:
     patterns: list[tuple[Hit, Pattern, RegionName]] = field(default_factory=list)
 
 
+MAX_PAIR_BIT = 63
+MAX_SCREEN_WORD = 32  # the longest word the kernel's screen takes
+
+
 class CandidateIndex:
     """Bigram index over registry names, plus exact lookups for regions, titles, keywords and affixes."""
 
     def __init__(self, registry: Registry, normalizer: Normalizer, costs: Costs, substitutes: Substitutes,
-                 max_candidates: int = 24, max_postings: int = 300) -> None:
+                 max_candidates: int = 24, max_postings: int = 300, compiled: bool = True) -> None:
         self.registry = registry
         self.costs = costs
         self.max_candidates = max_candidates
@@ -48,8 +54,9 @@ class CandidateIndex:
         for expected, found in substitutes:
             partners[found].append(normalizer.key_id("v", normalizer.tables.visual_of(expected)))
         self.partners = {ch: tuple(keys) for ch, keys in partners.items()}
-        # Postings by key pair: pairs[first key][second key] = [(form id, 1 << position of the pair in the name)].  Nested, so that a first key
-        # no registry name starts a pair with costs one lookup, not one per second key.
+        # Postings by key pair: pairs[first key][second key] = [(form id, 1 << position of the pair in the name)].
+        # Nested, so that a first key no registry name starts a pair with costs one lookup, not one per second key.
+        # Positions past MAX_PAIR_BIT share its bit (the compiled kernel keeps 64 per name).
         self.pairs: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
         self.initials: dict[str, list[int]] = defaultdict(list)
         # The least a match through each kind of key costs; a registry name is indexed only under key pairs it
@@ -64,7 +71,7 @@ class CandidateIndex:
                 for a in keys[i]:
                     for b in keys[i + 1]:
                         if floor[kinds[a]] + floor[kinds[b]] <= budget:
-                            self.pairs[a][b].append((form.id, 1 << i))
+                            self.pairs[a][b].append((form.id, 1 << min(i, MAX_PAIR_BIT)))
             if form.length >= 3 and all(t.readings for t in tokens):
                 self.initials["".join(t.readings[0][0] for t in tokens)].append(form.id)
         # A key pair shared by very many registry names (科技 in 100,000 company names) says nothing about which
@@ -82,6 +89,9 @@ class CandidateIndex:
         self.pairs = index
         self.required = [min(self.required_pairs(form.length), covered[form.id].bit_count())
                          for form in registry.forms]
+        self.searcher = self._compile() if compiled and kernel.compiled is not None else None
+        self.normalizer = normalizer
+        self._taught: set[str] = set()  # characters the kernel's screen has been told about
         # One vocabulary for the exact word lookups: regions, titles and keywords in one pass over a name.
         self.vocabulary: dict[str, list[str]] = defaultdict(list)
         for kind, table in (("region", registry.regions), ("title", registry.titles), ("keyword", registry.keywords)):
@@ -91,6 +101,12 @@ class CandidateIndex:
         self.word_lengths = sorted({len(w) for w in self.vocabulary}, reverse=True)
         # Every word is at least two characters: positions whose first two do not open one are skipped.
         self.openings = {w[:2] for w in self.vocabulary}
+        if self.searcher is not None:
+            if max(map(len, self.vocabulary), default=0) > MAX_SCREEN_WORD:
+                self.searcher = None  # the screen would not see such a word: search and screen in Python
+            else:
+                for word in self.vocabulary:
+                    self.searcher.add_word(word)
 
     # -- registry names -----------------------------------------------------------------------------------------
     def required_pairs(self, length: int) -> int:
@@ -98,12 +114,58 @@ class CandidateIndex:
         breakable = int(self.costs.budget(length) / self.costs.insert)
         return max(1, (length - 1) - breakable)
 
+    def _compile(self):
+        """The index as flat arrays for the compiled kernel's searcher."""
+        pairs, offsets, forms, bits = array("Q"), array("q", [0]), array("i"), array("B")
+        for a, following in self.pairs.items():
+            for b, postings in following.items():
+                pairs.append(a << 32 | b)
+                for form_id, bit in postings:
+                    forms.append(form_id)
+                    bits.append(bit.bit_length() - 1)
+                offsets.append(len(forms))
+        return kernel.compiled.Searcher(pairs, offsets, forms, bits, array("i", self.required),
+                                        array("i", [form.length for form in self.registry.forms]),
+                                        self.max_candidates)
+
+    # -- the screen -------------------------------------------------------------------------------------------
+    def plain(self, name: str) -> bool:
+        """True when the compiled kernel can tell from the raw name alone that it holds no candidate registry name
+        and no word, region or pattern: its verdict is a plain pass.  False means: take the full path."""
+        return self.searcher is not None and self.searcher.screen(name)
+
+    def learn(self, name: str) -> None:
+        """Teach the screen the characters of ``name`` (normalized already) that are one token or none."""
+        if self.searcher is None or self._taught.issuperset(name):
+            return
+        pieces_of, partners = self.normalizer.pieces, self.partners
+        for ch in set(name) - self._taught:
+            pieces = pieces_of.get(ch)
+            if pieces is None:  # not read (past the characters a name is screened on)
+                continue
+            self._taught.add(ch)
+            if not pieces:
+                self.searcher.add_char(ord(ch), 0, -1, ())
+            elif len(pieces) == 1 and pieces[0].__class__ is Token and len(pieces[0].text) == 1:
+                token = pieces[0]
+                kind = 0 if token.kind == HAN else 1 if token.kind in SEPARATOR_KINDS else 2
+                self.searcher.add_char(ord(ch), ord(token.text), kind, token.keys + partners.get(token.text, ()))
+
     def search(self, tokens: tuple[Token, ...]) -> list[Form]:
+        """Registry names a name could be imitating, most promising first (through the compiled kernel when it is
+        built; ``search_python`` is the reference it must agree with)."""
         if len(tokens) < 2:
             return []
-        matched: dict[int, int] = {}  # form id -> bit set of its pair positions seen
         partners = self.partners
         keys = [t.keys + partners[t.text] if t.text in partners else t.keys for t in tokens]
+        if self.searcher is None:
+            return self.search_python(keys)
+        forms = self.registry.forms
+        return [forms[i] for i in self.searcher.search(keys)]
+
+    def search_python(self, keys: list[tuple[int, ...]]) -> list[Form]:
+        """``search`` over each token's search keys, in Python."""
+        matched: dict[int, int] = {}  # form id -> bit set of its pair positions seen
         pairs = self.pairs
         for i in range(len(keys) - 1):
             for a in keys[i]:

@@ -43,6 +43,7 @@ def is_han(ch: str) -> bool:
 
 
 MAX_FOLD_ROUNDS = 3
+MAX_READINGS = 4  # per character in pinyin.tsv: the compiled kernel keeps this many (the shipped table has ≤ 3)
 
 
 class CharTables:
@@ -64,10 +65,12 @@ class CharTables:
             except ValueError:
                 raise LexiconError(chars_dir / "visual_near.tsv", lineno, f"cost {row['cost']!r} is not a number") from None
             self.near[(row["a"], row["b"])] = self.near[(row["b"], row["a"])] = cost
-        self.pinyin: dict[str, tuple[str, ...]] = {
-            row["char"]: tuple(r for r in row["readings"].split("|") if r)
-            for _, row in self._table("pinyin.tsv", ("char", "readings")).rows
-        }
+        self.pinyin: dict[str, tuple[str, ...]] = {}
+        for lineno, row in self._table("pinyin.tsv", ("char", "readings")).rows:
+            readings = tuple(r for r in row["readings"].split("|") if r)
+            if len(readings) > MAX_READINGS:
+                raise LexiconError(chars_dir / "pinyin.tsv", lineno, f"more than {MAX_READINGS} readings")
+            self.pinyin[row["char"]] = readings
         self.fuzzy_initials: dict[str, str] = {}
         self.fuzzy_finals: dict[str, str] = {}
         for lineno, row in self._table("fuzzy_pinyin.tsv", ("from", "to", "kind")).rows:

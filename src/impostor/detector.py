@@ -71,7 +71,8 @@ class Detector:
             if pair not in self.substitutes or cost < self.substitutes[pair][0]:
                 self.substitutes[pair] = (cost, SYNONYM)
         self.index = CandidateIndex(self.registry, self.normalizer, self.costs, self.substitutes)
-        self.scorer = Scorer(self.costs, self.substitutes, self.registry.fillers)
+        self.scorer = Scorer(self.costs, self.substitutes, self.registry.fillers, self.registry.weight,
+                             self.normalizer.intern)
         self.allowlist_path = Path(allowlist) if allowlist is not None else None
         self.allowlist = Allowlist.load(allowlist, self._variant) if allowlist is not None else Allowlist()
         self.disabled = frozenset(disabled)
@@ -98,7 +99,10 @@ class Detector:
     # -- public API ---------------------------------------------------------------------------------------------
     def check(self, name: str, account_id: str | None = None) -> Verdict:
         """Screen one name; ``account_id`` lets a verified account (see the allowlist) pass under its name."""
+        if self.index.plain(name):  # most names: nothing to find, known without the full path
+            return Verdict(name, PASS, 0.0)
         normalized = self.normalizer.normalize(name)
+        self.index.learn(name)
         verdict = self.decider.decide(self.evidence(normalized))
         if verdict.decision != PASS and self.allowlist.allows(account_id, normalized.variant):
             verdict = allowed(verdict, account_id)
@@ -136,10 +140,7 @@ class Detector:
         """Everything the search and scoring stages find in one normalized name."""
         tokens = normalized.tokens
         evidence = Evidence(normalized)
-        weights = self.registry.weight
-        for form in self.index.search(tokens):
-            for alignment in self.scorer.align(form.tokens, [weights(t) for t in form.tokens], tokens):
-                evidence.alignments.append((form, alignment))
+        evidence.alignments = self.scorer.align_all(self.index.search(tokens), tokens)
         evidence.initials = self._initials(normalized)
         words = self.index.words(normalized.variant)
         evidence.patterns, evidence.regions = words.patterns, words.regions

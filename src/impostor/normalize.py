@@ -12,16 +12,21 @@ syllable tokens (ren min ri bao) that compare with Han characters by sound; othe
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable
 
-from .chars import CharTables, Fold, is_han
+from .chars import MAX_READINGS, CharTables, Fold, is_han
 
 HAN, LATIN, SYLLABLE, DIGIT, OTHER = "han", "latin", "syllable", "digit", "other"
 MAX_NAME_CHARS = 256  # account names are short; longer input is screened on its first 256 characters
 MIN_INTERLEAVED = 2
+MAX_LATIN_RUNS = 1 << 16  # Latin runs whose reading is kept; emptied when full
 SEPARATOR_KINDS = (LATIN, SYLLABLE, DIGIT)
+# A token as integers for the compiled kernel: text, visual, is-syllable, readings, fuzzy keys (-1: none).
+READING_SLOTS = MAX_READINGS
+TOKEN_CODE = struct.Struct(f"=3i{READING_SLOTS}i{READING_SLOTS}i")
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,7 @@ class Token:
     readings: tuple[str, ...] = ()
     fuzzy: tuple[str, ...] = ()
     keys: tuple[int, ...] = ()  # search key ids (see Normalizer.key_id): look-alike, spelled pinyin, fuzzy pinyin
+    code: bytes = field(default=b"", repr=False, compare=False)  # TOKEN_CODE, for the compiled kernel
 
 
 @dataclass(frozen=True)
@@ -91,16 +97,46 @@ class Normalizer:
         self.syllables = frozenset(r for r in readings if any(v in r for v in "aeiouv"))
         self.max_syllable = max(map(len, self.syllables), default=6)
         self._han_token = lru_cache(maxsize=None)(self._make_han_token)
-        self._pieces: dict[str, tuple[Token | str, ...]] = {}  # per input character, filled on first sight
+        self.pieces: dict[str, tuple[Token | str, ...]] = {}  # per input character, filled on first sight
+        self._single: dict[str, Token] = {}  # the characters of pieces that are exactly one token
+        self._latin: dict[tuple[tuple[str, str], ...], list[Token]] = {}  # Latin runs read before
         # Search keys as small integers: "v" look-alike key, "s" pinyin spelled in Latin, "p" fuzzy pinyin.
         self._key_ids: dict[str, int] = {}
         self.key_kinds: list[str] = []
         self._fuzzy = lru_cache(maxsize=None)(tables.fuzzy)
+        self._interned: dict[str, int] = {}
+
+    def intern(self, text: str) -> int:
+        """A small integer per distinct string (texts, look-alike keys, readings), for the compiled kernel."""
+        found = self._interned.get(text)
+        if found is None:
+            found = self._interned[text] = len(self._interned)
+        return found
+
+    def _code(self, text: str, visual: str, syllable: bool, readings: tuple[str, ...], fuzzy: tuple[str, ...]) -> bytes:
+        slots = [-1] * (2 * READING_SLOTS)
+        for k, r in enumerate(readings):
+            slots[k] = self.intern(r)
+        for k, f in enumerate(fuzzy):
+            slots[READING_SLOTS + k] = self.intern(f)
+        return TOKEN_CODE.pack(self.intern(text), self.intern(visual), int(syllable), *slots)
 
     def normalize(self, name: str) -> Normalized:
         truncated = len(name) > MAX_NAME_CHARS
         raw = name[:MAX_NAME_CHARS] if truncated else name
-        pieces_of = self._pieces
+        single = self._single
+        if all(map(single.__contains__, raw)):  # the common case: one token per character, no Latin letters
+            tokens = list(map(single.__getitem__, raw))
+        else:
+            tokens = self._tokens(raw)
+        dropped: tuple[str, ...] = ()
+        if len(tokens) >= MIN_INTERLEAVED * 2 + 1:
+            tokens, dropped = drop_interleaved(tokens)
+        return Normalized(raw=name, tokens=tuple(tokens), truncated=truncated, fold=self.tables.fold,
+                          interleaved=dropped)
+
+    def _tokens(self, raw: str) -> list[Token]:
+        pieces_of = self.pieces
         tokens: list[Token] = []
         latin_run: list[tuple[str, str]] = []  # (letter, source char)
         for ch in raw:
@@ -117,11 +153,7 @@ class Normalizer:
                 tokens.append(piece)
         if latin_run:
             tokens.extend(self._latin_tokens(latin_run))
-        dropped: tuple[str, ...] = ()
-        if len(tokens) >= MIN_INTERLEAVED * 2 + 1:
-            tokens, dropped = drop_interleaved(tokens)
-        return Normalized(raw=name, tokens=tuple(tokens), truncated=truncated, fold=self.tables.fold,
-                          interleaved=dropped)
+        return tokens
 
     def _compile_char(self, ch: str) -> tuple[Token | str, ...]:
         """What one input character contributes: tokens, and Latin letters still to be grouped into runs."""
@@ -131,7 +163,9 @@ class Normalizer:
                 pieces.append(c)
             else:
                 pieces.append(self._han_token(c, ch) if is_han(c) else self._other_token(c, ch))
-        self._pieces[ch] = result = tuple(pieces)
+        self.pieces[ch] = result = tuple(pieces)
+        if len(result) == 1 and result[0].__class__ is Token:
+            self._single[ch] = result[0]
         return result
 
     def key_id(self, kind: str, value: str) -> int:
@@ -156,19 +190,29 @@ class Normalizer:
         fuzzy = tuple(dict.fromkeys(self._fuzzy(r) for r in readings))
         visual = self.tables.visual_of(c)
         return Token(text=c, source=source, kind=HAN, visual=visual, readings=readings, fuzzy=fuzzy,
-                     keys=self._keys(visual, None, fuzzy))
+                     keys=self._keys(visual, None, fuzzy), code=self._code(c, visual, False, readings, fuzzy))
 
     def _other_token(self, c: str, source: str) -> Token:
         kind = DIGIT if c.isdigit() else OTHER
         visual = self.tables.visual_of(c)
-        return Token(text=c, source=source, kind=kind, visual=visual, keys=self._keys(visual, None, ()))
+        return Token(text=c, source=source, kind=kind, visual=visual, keys=self._keys(visual, None, ()),
+                     code=self._code(c, visual, False, (), ()))
 
     def _latin_tokens(self, run: list[tuple[str, str]]) -> list[Token]:
+        key = tuple(run)
+        found = self._latin.get(key)
+        if found is None:
+            if len(self._latin) >= MAX_LATIN_RUNS:
+                self._latin.clear()
+            found = self._latin[key] = self._read_latin(run)
+        return found
+
+    def _read_latin(self, run: list[tuple[str, str]]) -> list[Token]:
         letters = "".join(c for c, _ in run)
         cuts = self.segment_pinyin(letters)
         if cuts is None:
             return [Token(text=c, source=src, kind=LATIN, visual=(v := self.tables.visual_of(c)),
-                          keys=self._keys(v, None, ())) for c, src in run]
+                          keys=self._keys(v, None, ()), code=self._code(c, v, False, (), ())) for c, src in run]
         tokens = []
         start = 0
         for end in cuts:
@@ -176,7 +220,8 @@ class Normalizer:
             source = "".join(src for _, src in run[start:end])
             fuzzy = (self._fuzzy(syllable),)
             tokens.append(Token(text=syllable, source=source, kind=SYLLABLE, visual=syllable, readings=(syllable,),
-                                fuzzy=fuzzy, keys=self._keys(syllable, syllable, fuzzy)))
+                                fuzzy=fuzzy, keys=self._keys(syllable, syllable, fuzzy),
+                                code=self._code(syllable, syllable, True, (syllable,), fuzzy)))
             start = end
         return tokens
 

@@ -266,17 +266,22 @@ def _pyarrow_parquet(purpose: str):
 
 # -- output -----------------------------------------------------------------------------------------------------------
 # Line separators JSON leaves raw: escaped, so that no reader splits a JSONL row (Python's splitlines does).
-_JSONL_ESCAPES = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+JSONL_ESCAPES = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def escape_jsonl(text: str) -> str:
+    """JSON lines with the line separators JSON leaves raw escaped."""
+    for raw, escaped in JSONL_ESCAPES.items():  # str.translate would be far slower on a whole chunk
+        if raw in text:
+            text = text.replace(raw, escaped)
+    return text
 
 
 def format_rows(rows: list[dict[str, Any]], fields: tuple[str, ...], fmt: str) -> str | list[dict[str, Any]]:
     """Rows as output text (JSONL, CSV, TSV); Parquet rows stay records, written by the sink."""
     if fmt == "jsonl":
-        text = "".join(json.dumps({f: row[f] for f in fields}, ensure_ascii=False) + "\n" for row in rows)
-        for raw, escaped in _JSONL_ESCAPES.items():  # str.translate would be far slower on a whole chunk
-            if raw in text:
-                text = text.replace(raw, escaped)
-        return text
+        return escape_jsonl("".join(json.dumps({f: row[f] for f in fields}, ensure_ascii=False) + "\n"
+                                    for row in rows))
     if fmt == "parquet":
         return [{f: row[f] for f in fields} for row in rows]
     return delimited([[_flat(row[f]) for f in fields] for row in rows], fmt)

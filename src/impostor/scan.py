@@ -9,19 +9,22 @@ only reads, writes and counts.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import IO, Any, Iterable, Iterator
 
-from .decide import BLOCK, PASS, REVIEW
+from .decide import BLOCK, PASS, REVIEW, Verdict
 from .detector import Detector
 from .parallel import screen_chunks
-from .records import OK, InputOptions, Record, Sink, format_rows, read_records
+from .records import OK, InputOptions, Record, Sink, escape_jsonl, format_rows, read_records
 
 CHUNK = 4096
-BASE_FIELDS = ("line", "name", "decision", "score", "category", "target", "reasons", "status")
+VERDICT_FIELDS = ("name", "decision", "score", "category", "target", "reasons")  # what Verdict.to_dict gives, but status
+BASE_FIELDS = ("line", *VERDICT_FIELDS, "status")
+ROW_FIELDS = {"file", "line", "id", "status", "lexicon_version"}  # what a row adds to its verdict
 ONLY = {"flagged": {BLOCK, REVIEW}, "block": {BLOCK}, "review": {REVIEW}}
 FAIL_ON = {"block": {BLOCK}, "review": {BLOCK, REVIEW}}  # --fail-on review: anything a person must look at
 
@@ -44,23 +47,54 @@ def screen_chunk(detector: Detector, records: list[Record], fmt: str, fields: tu
     # Account ids matter only to the allowlist; without one, repeated names are screened once (check_many's memo).
     ids = [r.id for r in records] if detector.allowlist_path is not None and "id" in fields else None
     verdicts = detector.check_many(names, ids)
-    keep = ONLY[only] if only else None
-    counts: Counter = Counter()
+    statuses = [r.status if r.status != OK else v.status for r, v in zip(records, verdicts)]
+    counts: Counter = Counter(("decision", v.decision) for v in verdicts)
+    counts.update(("category", v.category) for v in verdicts if v.category)
+    counts.update(("status", s) for s in statuses if s != OK)
+    kept = range(len(records))
+    if only:
+        keep = ONLY[only]
+        kept = [i for i, v in enumerate(verdicts) if v.decision in keep]
+    if fmt == "jsonl":
+        return jsonl_rows(records, verdicts, statuses, kept, fields, detector.lexicon_version), counts
     rows = []
-    for record, verdict in zip(records, verdicts):
-        status = record.status if record.status != OK else verdict.status
-        counts["decision", verdict.decision] += 1
-        if verdict.category:
-            counts["category", verdict.category] += 1
-        if status != OK:
-            counts["status", status] += 1
-        if keep is not None and verdict.decision not in keep:
-            continue
-        row = verdict.to_dict()
-        row.update(file=record.file, line=record.line, id=record.id, status=status,
+    for i in kept:
+        record = records[i]
+        row = verdicts[i].to_dict()
+        row.update(file=record.file, line=record.line, id=record.id, status=statuses[i],
                    lexicon_version=detector.lexicon_version)
         rows.append(row)
     return format_rows(rows, fields, fmt), counts
+
+
+def jsonl_rows(records: list[Record], verdicts: list[Verdict], statuses: list[str], kept: Iterable[int],
+               fields: tuple[str, ...], lexicon_version: str) -> str:
+    """The JSONL text of the ``kept`` rows: as ``format_rows`` writes it, with each distinct verdict's part
+    serialized once per chunk (account tables repeat names a lot)."""
+    first, last = fields.index(VERDICT_FIELDS[0]), fields.index(VERDICT_FIELDS[-1])
+    if fields[first:last + 1] != VERDICT_FIELDS or not set(fields) <= ROW_FIELDS | set(VERDICT_FIELDS):
+        raise ValueError(f"unexpected output fields {fields}")
+    before, after = fields[:first], fields[last + 1:]
+    dumps = functools.partial(json.dumps, ensure_ascii=False)
+    # The fields after the verdict's part are the same for many rows: status (nearly always "ok") and the version.
+    tails: dict[str, str] = {}
+    parts: dict[int, str] = {}  # id(verdict) -> its fields as JSON; the verdicts stay alive in `verdicts`
+    lines = []
+    for i in kept:
+        verdict, record = verdicts[i], records[i]
+        part = parts.get(id(verdict))
+        if part is None:
+            values = verdict.to_dict()
+            part = parts[id(verdict)] = dumps({f: values[f] for f in VERDICT_FIELDS})[1:-1]
+        status = statuses[i]
+        tail = tails.get(status)
+        if tail is None:
+            row_values = {"status": status, "lexicon_version": lexicon_version}
+            tail = tails[status] = "".join(f", {dumps(f)}: {dumps(row_values[f])}" for f in after)
+        head = "".join(f"{dumps(f)}: {dumps(getattr(record, f))}, " for f in before) if before != ("line",) \
+            else f'"line": {record.line}, '
+        lines.append(f"{{{head}{part}{tail}}}\n")
+    return escape_jsonl("".join(lines))
 
 
 @dataclass

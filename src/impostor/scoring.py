@@ -9,15 +9,23 @@ registry name costs more the more distinctive it is (dropping 人民 from 最高
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
+from . import kernel
 from .normalize import SYLLABLE, Token
+
+if TYPE_CHECKING:
+    from .registry import Form
 
 IDENTICAL, LOOKALIKE, PINYIN, HOMOPHONE, NEAR_HOMOPHONE, NEAR_LOOKALIKE, SYNONYM, OTHER = (
     "identical", "look-alike", "pinyin", "homophone", "near-homophone", "near look-alike", "same-kind word",
     "different")
 INSERTED, REPEATED, DELETED = "inserted", "repeated", "deleted"
+# Every channel, in the order of the compiled kernel's channel codes.
+CHANNELS = (IDENTICAL, LOOKALIKE, PINYIN, HOMOPHONE, NEAR_HOMOPHONE, NEAR_LOOKALIKE, SYNONYM, OTHER, INSERTED, REPEATED,
+            DELETED)
 # Scored substitutions beyond the per-token keys: (expected, found) -> (cost, channel).
 Substitutes = dict[tuple[str, str], tuple[float, str]]
 
@@ -95,15 +103,62 @@ def substitution(expected: Token, found: Token, costs: Costs, substitutes: Subst
 
 
 class Scorer:
-    """Aligns registry names with names; substitution costs are cached per character pair."""
+    """Aligns registry names with names, through the compiled kernel when it is built (``align_python`` is the
+    reference it must agree with)."""
 
     MAX_CACHE = 1 << 20
 
-    def __init__(self, costs: Costs, substitutes: Substitutes, fillers: dict[str, float]) -> None:
+    def __init__(self, costs: Costs, substitutes: Substitutes, fillers: dict[str, float],
+                 weight: Callable[[Token], float], intern: Callable[[str], int], compiled: bool = True) -> None:
         self.costs = costs
         self.substitutes = substitutes
         self.fillers = fillers
+        self.weight = weight
         self._pairs: dict[tuple[str, str, str], tuple[float, str]] = {}
+        self._forms: dict[int, tuple[bytes, list[float], bytes]] = {}  # form id -> (code, delete costs, as bytes)
+        self.aligner = None
+        if compiled and kernel.compiled is not None:
+            listed = list(substitutes.items())
+            self.aligner = kernel.compiled.Aligner(
+                array("Q", [intern(a) << 32 | intern(b) for (a, b), _ in listed]),
+                array("d", [cost for _, (cost, _) in listed]),
+                array("i", [CHANNELS.index(channel) for _, (_, channel) in listed]),
+                costs.lookalike, costs.pinyin, costs.homophone, costs.near_homophone, costs.insert, costs.repeat,
+                costs.insert_min_length)
+
+    def align_all(self, forms: list[Form], name: tuple[Token, ...]) -> list[tuple[Form, Alignment]]:
+        """Every placement (see ``align_python``) of each of ``forms`` inside ``name``."""
+        found: list[tuple[Form, Alignment]] = []
+        if not forms:
+            return found
+        if self.aligner is None:
+            for form in forms:
+                deletes = self._form(form)[1]
+                found += [(form, a) for a in self.align_python(form.tokens, deletes, name)]
+            return found
+        name_code = b"".join(t.code for t in name)
+        fillers = self.fillers
+        fills = array("d", [fillers.get(t.text, -1.0) for t in name]).tobytes()
+        for form in forms:
+            code, _, deletes = self._form(form)
+            pattern = form.tokens
+            for cost, start, end, ops in self.aligner.align(code, deletes, name_code, fills,
+                                                            self.costs.budget(form.length)):
+                steps = tuple(Op(CHANNELS[c], pattern[i].text if i >= 0 else "", name[j].source if j >= 0 else "",
+                                 op_cost) for c, i, j, op_cost in ops)
+                found.append((form, Alignment(cost, start, end, steps)))
+        return found
+
+    def _form(self, form: Form) -> tuple[bytes, list[float], bytes]:
+        cached = self._forms.get(form.id)
+        if cached is None:
+            costs, fillers = self.costs, self.fillers
+            # Deleting a character of the registry name costs more the more distinctive it is.
+            deletes = [fillers.get(p.text) or costs.delete_base + costs.delete_weight * self.weight(p)
+                       for p in form.tokens]
+            cached = self._forms[form.id] = (b"".join(t.code for t in form.tokens), deletes,
+                                             array("d", deletes).tobytes())
+        return cached
 
     def substitution(self, expected: Token, found: Token) -> tuple[float, str]:
         key = (expected.text, found.text, found.kind)  # text and kind determine a token's keys and readings
@@ -114,13 +169,12 @@ class Scorer:
             cached = self._pairs[key] = substitution(expected, found, self.costs, self.substitutes)
         return cached
 
-    def align(self, pattern: tuple[Token, ...], weights: list[float], name: tuple[Token, ...]) -> list[Alignment]:
+    def align_python(self, pattern: tuple[Token, ...], delete: list[float], name: tuple[Token, ...]) -> list[Alignment]:
         """Placements of the whole registry name ``pattern`` inside ``name`` (free prefix and suffix): the
         cheapest first, then the cheapest that reaches the end of the name when that is a different one within
-        budget."""
+        budget.  ``delete``: the cost of deleting each character of ``pattern``."""
         costs, fillers = self.costs, self.fillers
         m, n = len(pattern), len(name)
-        delete = [fillers.get(p.text) or costs.delete_base + costs.delete_weight * w for p, w in zip(pattern, weights)]
         sub = [[self.substitution(p, t) for t in name] for p in pattern]
         # Inserting a copy of the previous character (人人民日报) is decoration, nearly free.
         insert_cost = costs.insert if m >= costs.insert_min_length else 1.0
