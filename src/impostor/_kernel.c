@@ -21,11 +21,6 @@
 enum { IDENTICAL, LOOKALIKE, PINYIN, HOMOPHONE, NEAR_HOMOPHONE, NEAR_LOOKALIKE, SYNONYM, OTHER, INSERTED, REPEATED,
        DELETED };
 enum { SUB, DEL, INS };
-enum { KIND_HAN, KIND_SEPARATOR, KIND_OTHER };  /* kinds of one-token characters, for the screen */
-#define DROPPED (-2)        /* a character that folds to nothing (spaces, emoji, invisibles) */
-#define MAX_SCREENED 256    /* normalize.MAX_NAME_CHARS: longer names are never screened */
-#define MAX_WORD 32
-#define CHAR_SLOTS (1 << 17) /* characters the screen can know; past that, names take the full path */
 
 /* -- an open-addressing map from uint64 keys to int32 values ------------------------------------------------- */
 typedef struct {
@@ -186,10 +181,19 @@ static void Aligner_dealloc(Aligner *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-/* One placement as (cost, start, end, ((channel, i, j, cost), ...)): i indexes the pattern, j the name, -1 = none. */
+/* One placement as (cost, start, end, ((channel, i, j, cost), ...)): i indexes the pattern, j the name, -1 = none;
+ * ops is None when not asked for. */
 static PyObject *trace(const Aligner *self, Py_ssize_t m, Py_ssize_t n, Py_ssize_t end, const double *deletes,
-                       const double *inserts, const uint8_t *insert_channel) {
+                       const double *inserts, const uint8_t *insert_channel, int with_ops) {
     Py_ssize_t width = n + 1, i = m, j = end, count = 0;
+    if (!with_ops) {  /* only where the placement starts */
+        while (i > 0) {
+            uint8_t how = self->back[i * width + j];
+            if (how != INS) i--;
+            if (how != DEL) j--;
+        }
+        return Py_BuildValue("(dnnO)", self->cost[m * width + end], j, end, Py_None);
+    }
     PyObject *ops = PyList_New(0);
     if (ops == NULL) return NULL;
     while (i > 0) {
@@ -220,7 +224,9 @@ static PyObject *trace(const Aligner *self, Py_ssize_t m, Py_ssize_t n, Py_ssize
 static PyObject *Aligner_align(Aligner *self, PyObject *args) {
     Py_buffer pattern, deletes_view, name, fills_view;
     double budget;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*d", &pattern, &deletes_view, &name, &fills_view, &budget)) return NULL;
+    int detail;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*dp", &pattern, &deletes_view, &name, &fills_view, &budget, &detail))
+        return NULL;
     PyObject *result = NULL;
     Py_ssize_t token_size = TOKEN_FIELDS * sizeof(int32_t);
     Py_ssize_t m = pattern.len / token_size, n = name.len / token_size;
@@ -277,12 +283,14 @@ static PyObject *Aligner_align(Aligner *self, PyObject *args) {
         if (last[j] <= last[best_end]) best_end = j;  /* the cheapest, the latest among equals */
     result = PyList_New(0);
     if (result != NULL) {
-        PyObject *first = trace(self, m, n, best_end, deletes, inserts, insert_channel);
+        /* Steps of a placement over budget (which only says how near the name comes) are traced on request. */
+        int with_ops = detail || last[best_end] <= budget + 1e-9;
+        PyObject *first = trace(self, m, n, best_end, deletes, inserts, insert_channel, with_ops);
         if (first == NULL || PyList_Append(result, first) < 0) { Py_XDECREF(first); Py_CLEAR(result); }
         else Py_DECREF(first);
         /* Reaching the end of the name may cost a little more yet leave no unexplained tail. */
         if (result != NULL && best_end != n && last[n] <= budget) {
-            PyObject *full = trace(self, m, n, n, deletes, inserts, insert_channel);
+            PyObject *full = trace(self, m, n, n, deletes, inserts, insert_channel, 1);
             if (full == NULL || PyList_Append(result, full) < 0) { Py_XDECREF(full); Py_CLEAR(result); }
             else Py_DECREF(full);
         }
@@ -297,7 +305,7 @@ done:
 
 static PyMethodDef Aligner_methods[] = {
     {"align", (PyCFunction)Aligner_align, METH_VARARGS,
-     "align(pattern, deletes, name, fills, budget) -> [(cost, start, end, ops)]"},
+     "align(pattern, deletes, name, fills, budget, detail) -> [(cost, start, end, ops or None)]"},
     {NULL, NULL, 0, NULL}};
 
 static PyTypeObject AlignerType = {
@@ -325,27 +333,10 @@ typedef struct {
     uint64_t *matched;  /* per form: the bit set of its pair positions seen in the current name */
     int32_t *touched;   /* forms with a non-zero entry in matched */
     Py_ssize_t max_candidates;
-    /* The screen: characters known to be one token (or none), and the words of the vocabulary. */
-    Map chars;          /* code point -> character index, or DROPPED */
-    Py_ssize_t nchars, chars_capacity;  /* characters with a token */
-    Py_ssize_t nmapped;                 /* entries in the map: those, and the ones that fold to nothing */
-    int32_t *char_text; /* the token's text (one code point) */
-    uint8_t *char_kind;
-    int32_t *char_keys; /* search keys of character c: char_keys[char_key_start[c] .. char_key_start[c + 1]) */
-    int32_t *char_key_start;
-    Py_ssize_t nkeys, keys_capacity;
-    Map words;          /* hashes of the vocabulary's words */
-    Py_ssize_t nwords;
-    uint8_t word_length[MAX_WORD + 1];
-    Py_ssize_t max_word;
 } Searcher;
 
 static void Searcher_dealloc(Searcher *self) {
     map_free(&self->pairs);
-    map_free(&self->chars);
-    map_free(&self->words);
-    PyMem_Free(self->char_text); PyMem_Free(self->char_kind); PyMem_Free(self->char_keys);
-    PyMem_Free(self->char_key_start);
     PyMem_Free(self->offsets); PyMem_Free(self->posting_form); PyMem_Free(self->posting_bit);
     PyMem_Free(self->required); PyMem_Free(self->length); PyMem_Free(self->matched); PyMem_Free(self->touched);
     Py_TYPE(self)->tp_free((PyObject *)self);
@@ -400,10 +391,6 @@ static int Searcher_init(Searcher *self, PyObject *args, PyObject *kwds) {
     self->touched = PyMem_Malloc((self->forms + 1) * sizeof(int32_t));
     if (!self->offsets || !self->posting_form || !self->posting_bit || !self->required || !self->length
         || !self->matched || !self->touched) { PyErr_NoMemory(); goto done; }
-    if (map_init(&self->chars, CHAR_SLOTS / 2) < 0 || map_init(&self->words, 1024) < 0) { PyErr_NoMemory(); goto done; }
-    self->char_key_start = PyMem_Malloc(sizeof(int32_t));
-    if (self->char_key_start == NULL) { PyErr_NoMemory(); goto done; }
-    self->char_key_start[0] = 0;
     status = 0;
 done:
     for (int k = 0; k < got; k++) PyBuffer_Release(&views[k]);
@@ -486,140 +473,8 @@ fail:
     return result;
 }
 
-/* -- the screen ------------------------------------------------------------------------------------------------- */
-static inline uint64_t word_step(uint64_t hash, Py_UCS4 cp) { return (hash ^ cp) * 0x100000001b3ULL; }
-#define WORD_SEED 0xcbf29ce484222325ULL
-
-/* add_char(char, text, kind, keys): `char` is one token with text `text` (one character) of `kind` and these search
- * keys; kind -1 says it folds to nothing. */
-static PyObject *Searcher_add_char(Searcher *self, PyObject *args) {
-    int cp, text, kind;
-    PyObject *keys_obj;
-    if (!PyArg_ParseTuple(args, "iiiO", &cp, &text, &kind, &keys_obj)) return NULL;
-    if (map_get(&self->chars, (uint64_t)cp) != -1) Py_RETURN_NONE;
-    if (self->nmapped >= CHAR_SLOTS / 2) Py_RETURN_NONE;  /* full: names with this character take the full path */
-    if (kind < 0) { map_put(&self->chars, (uint64_t)cp, DROPPED); self->nmapped++; Py_RETURN_NONE; }
-    PyObject *keys = PySequence_Fast(keys_obj, "add_char: keys must be a sequence");
-    if (keys == NULL) return NULL;
-    Py_ssize_t nk = PySequence_Fast_GET_SIZE(keys), c = self->nchars;
-    if (self->nkeys + nk > self->keys_capacity) {
-        Py_ssize_t capacity = (self->keys_capacity + nk) * 2;
-        int32_t *grown = PyMem_Realloc(self->char_keys, capacity * sizeof(int32_t));
-        if (grown == NULL) { Py_DECREF(keys); return PyErr_NoMemory(); }
-        self->char_keys = grown;
-        self->keys_capacity = capacity;
-    }
-    if (c + 1 >= self->chars_capacity) {
-        Py_ssize_t capacity = (self->chars_capacity + 1) * 2;
-        int32_t *text_grown = PyMem_Realloc(self->char_text, capacity * sizeof(int32_t));
-        if (text_grown) self->char_text = text_grown;
-        uint8_t *kind_grown = PyMem_Realloc(self->char_kind, capacity);
-        if (kind_grown) self->char_kind = kind_grown;
-        int32_t *start_grown = PyMem_Realloc(self->char_key_start, (capacity + 1) * sizeof(int32_t));
-        if (start_grown) self->char_key_start = start_grown;
-        if (!text_grown || !kind_grown || !start_grown) { Py_DECREF(keys); return PyErr_NoMemory(); }
-        self->chars_capacity = capacity;
-    }
-    for (Py_ssize_t k = 0; k < nk; k++) {
-        long key = PyLong_AsLong(PySequence_Fast_GET_ITEM(keys, k));
-        if (key == -1 && PyErr_Occurred()) { Py_DECREF(keys); return NULL; }
-        self->char_keys[self->nkeys + k] = (int32_t)key;
-    }
-    Py_DECREF(keys);
-    self->nkeys += nk;
-    self->char_text[c] = text;
-    self->char_kind[c] = (uint8_t)kind;
-    self->char_key_start[c + 1] = (int32_t)self->nkeys;
-    map_put(&self->chars, (uint64_t)cp, (int32_t)c);
-    self->nchars++;
-    self->nmapped++;
-    Py_RETURN_NONE;
-}
-
-static PyObject *Searcher_add_word(Searcher *self, PyObject *word) {
-    if (!PyUnicode_Check(word)) { PyErr_SetString(PyExc_TypeError, "add_word: expected a str"); return NULL; }
-    Py_ssize_t n = PyUnicode_GET_LENGTH(word);
-    if (n > MAX_WORD) { PyErr_Format(PyExc_ValueError, "add_word: words are at most %d characters", MAX_WORD); return NULL; }
-    int kind = PyUnicode_KIND(word);
-    const void *data = PyUnicode_DATA(word);
-    uint64_t hash = WORD_SEED;
-    for (Py_ssize_t i = 0; i < n; i++) hash = word_step(hash, PyUnicode_READ(kind, data, i));
-    if ((Py_ssize_t)(self->words.mask + 1) < 4 * (self->nwords + 1)) {  /* keep the table at most half full */
-        Map grown;
-        if (map_init(&grown, 2 * (self->words.mask + 1)) < 0) return PyErr_NoMemory();
-        for (size_t i = 0; i <= self->words.mask; i++)
-            if (self->words.values[i] != -1) map_put(&grown, self->words.keys[i], 0);
-        map_free(&self->words);
-        self->words = grown;
-    }
-    if (map_get(&self->words, hash) == -1) { map_put(&self->words, hash, 0); self->nwords++; }
-    self->word_length[n] = 1;
-    if (n > self->max_word) self->max_word = n;
-    Py_RETURN_NONE;
-}
-
-/* screen(name) -> True when `name` certainly holds no candidate registry name and no word of the vocabulary (its
- * verdict is a plain pass), False when it must take the full path (or has characters the screen does not know). */
-static PyObject *Searcher_screen(Searcher *self, PyObject *name) {
-    if (!PyUnicode_Check(name)) { PyErr_SetString(PyExc_TypeError, "screen: expected a str"); return NULL; }
-    Py_ssize_t length = PyUnicode_GET_LENGTH(name), n = 0;
-    if (length > MAX_SCREENED) Py_RETURN_FALSE;
-    int kind = PyUnicode_KIND(name);
-    const void *data = PyUnicode_DATA(name);
-    int32_t tokens[MAX_SCREENED];
-    for (Py_ssize_t i = 0; i < length; i++) {
-        int32_t c = map_get(&self->chars, (uint64_t)PyUnicode_READ(kind, data, i));
-        if (c == -1) Py_RETURN_FALSE;
-        if (c != DROPPED) tokens[n++] = c;
-    }
-    /* Single letters or digits interleaved with Han characters are dropped by the normalizer: full path. */
-    int interleaved = 0;
-    for (Py_ssize_t i = 1; i + 1 < n; i++)
-        if (self->char_kind[tokens[i]] == KIND_SEPARATOR && self->char_kind[tokens[i - 1]] == KIND_HAN
-            && self->char_kind[tokens[i + 1]] == KIND_HAN)
-            interleaved++;
-    if (interleaved >= 2) Py_RETURN_FALSE;
-    for (Py_ssize_t i = 0; i + 1 < n; i++) {
-        uint64_t hash = WORD_SEED;
-        for (Py_ssize_t len = 1; len <= self->max_word && i + len <= n; len++) {
-            hash = word_step(hash, (Py_UCS4)self->char_text[tokens[i + len - 1]]);
-            if (len >= 2 && self->word_length[len] && map_get(&self->words, hash) != -1) Py_RETURN_FALSE;
-        }
-    }
-    Py_ssize_t touched = 0;
-    int found = 0;
-    for (Py_ssize_t i = 0; i + 1 < n && !found; i++) {
-        const int32_t *a = self->char_keys + self->char_key_start[tokens[i]];
-        const int32_t *a_end = self->char_keys + self->char_key_start[tokens[i] + 1];
-        const int32_t *b0 = self->char_keys + self->char_key_start[tokens[i + 1]];
-        const int32_t *b_end = self->char_keys + self->char_key_start[tokens[i + 1] + 1];
-        for (; a < a_end; a++)
-            for (const int32_t *b = b0; b < b_end; b++) {
-                int32_t k = map_get(&self->pairs, pair_key(*a, *b));
-                if (k < 0) continue;
-                for (int64_t q = self->offsets[k]; q < self->offsets[k + 1]; q++) {
-                    int32_t form = self->posting_form[q];
-                    if (self->matched[form] == 0) self->touched[touched++] = form;
-                    self->matched[form] |= (uint64_t)1 << self->posting_bit[q];
-                }
-            }
-    }
-    for (Py_ssize_t t = 0; t < touched; t++) {
-        int32_t form = self->touched[t];
-        if (__builtin_popcountll(self->matched[form]) >= self->required[form]) found = 1;
-        self->matched[form] = 0;
-    }
-    if (found) Py_RETURN_FALSE;
-    Py_RETURN_TRUE;
-}
-
 static PyMethodDef Searcher_methods[] = {
     {"search", (PyCFunction)Searcher_search, METH_O, "search(keys per token) -> ranked candidate form ids"},
-    {"add_char", (PyCFunction)Searcher_add_char, METH_VARARGS,
-     "add_char(char, text, kind, keys): teach the screen a character that is one token (kind -1: none)"},
-    {"add_word", (PyCFunction)Searcher_add_word, METH_O, "add_word(word): a word the screen must send on"},
-    {"screen", (PyCFunction)Searcher_screen, METH_O,
-     "screen(name) -> True when the name certainly holds no candidate and no word"},
     {NULL, NULL, 0, NULL}};
 
 static PyTypeObject SearcherType = {
@@ -634,13 +489,404 @@ static PyTypeObject SearcherType = {
     .tp_methods = Searcher_methods,
 };
 
+/* -- the screen: names that certainly hold nothing, told from the raw text ------------------------------------- */
+/* It rebuilds a name's tokens the way normalize.Normalizer does, from what the Python side taught it: characters
+ * that are one token, characters that fold to nothing, characters that fold to one Latin letter, and how a run of
+ * letters reads (pinyin syllables, else letters).  A name with any character it was not taught takes the full
+ * path.  Then it asks what candidates.CandidateIndex and Detector._initials would find: a word of the vocabulary in
+ * the variant text, initials of a registry name, or a registry name sharing enough key pairs. */
+enum { KIND_HAN, KIND_SEPARATOR, KIND_OTHER };
+#define UNKNOWN (-1)
+#define DROPPED (-2)
+#define LETTER (-3)         /* LETTER - k: the character folds to the k-th letter a..z */
+#define MAX_SCREENED 256    /* normalize.MAX_NAME_CHARS: longer names are never screened */
+#define MAX_WORD 32
+#define MAX_PINYIN_RUN 64   /* normalize.Normalizer.segment_pinyin reads no longer run as pinyin */
+#define MAX_SYLLABLE 12     /* 5 bits a letter in a uint64 */
+#define CHAR_SLOTS (1 << 17)
+#define WORD_SEED 0xcbf29ce484222325ULL
+
+static inline uint64_t word_step(uint64_t hash, Py_UCS4 cp) { return (hash ^ cp) * 0x100000001b3ULL; }
+
+typedef struct {
+    PyObject_HEAD
+    Searcher *searcher;
+    Map chars;                     /* code point -> entry, DROPPED or LETTER - k */
+    Py_ssize_t nmapped;
+    /* entries: the tokens a name can be made of (one-token characters, letters, syllables) */
+    Py_ssize_t nentries, entries_capacity;
+    uint8_t *kind;
+    int32_t *key_start;            /* keys of entry e: keys[key_start[e] .. key_start[e + 1]) */
+    int32_t *text_start;           /* variant text of entry e: text[text_start[e] .. text_start[e + 1]) */
+    int32_t *keys;
+    Py_ssize_t nkeys, keys_capacity;
+    Py_UCS4 *text;
+    Py_ssize_t ntext, text_capacity;
+    int32_t letter[26];            /* entry of the Latin-letter token of each letter, -1 if untaught */
+    Map syllables;                 /* packed letters -> entry */
+    Py_ssize_t nsyllables, max_syllable;
+    Map initials;                  /* hashes of the letter runs that spell a registry name's initials */
+    Py_ssize_t ninitials;
+    Map words;                     /* hashes of the vocabulary's words */
+    Py_ssize_t nwords, max_word;
+    uint8_t word_length[MAX_WORD + 1];
+} Screen;
+
+static int grow(void **array, Py_ssize_t *capacity, Py_ssize_t needed, size_t item) {
+    if (needed <= *capacity) return 0;
+    Py_ssize_t target = needed * 2 + 16;
+    void *grown = PyMem_Realloc(*array, (size_t)target * item);
+    if (grown == NULL) { PyErr_NoMemory(); return -1; }
+    *array = grown;
+    *capacity = target;
+    return 0;
+}
+
+/* A hash set that grows (values unused). */
+static int set_add(Map *map, Py_ssize_t *count, uint64_t key) {
+    if ((Py_ssize_t)(map->mask + 1) < 4 * (*count + 1)) {
+        Map grown;
+        if (map_init(&grown, 2 * (map->mask + 1)) < 0) { PyErr_NoMemory(); return -1; }
+        for (size_t i = 0; i <= map->mask; i++)
+            if (map->values[i] != -1) map_put(&grown, map->keys[i], map->values[i]);
+        map_free(map);
+        *map = grown;
+    }
+    if (map_get(map, key) == -1) { map_put(map, key, 0); (*count)++; }
+    return 0;
+}
+
+static uint64_t text_hash(PyObject *text) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    uint64_t hash = WORD_SEED;
+    for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(text); i++) hash = word_step(hash, PyUnicode_READ(kind, data, i));
+    return hash;
+}
+
+static int Screen_init(Screen *self, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"searcher", NULL};
+    PyObject *searcher;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!", kwlist, &SearcherType, &searcher)) return -1;
+    Py_INCREF(searcher);
+    Py_XSETREF(self->searcher, (Searcher *)searcher);
+    if (map_init(&self->chars, CHAR_SLOTS / 2) < 0 || map_init(&self->syllables, 512) < 0
+        || map_init(&self->initials, 512) < 0 || map_init(&self->words, 1024) < 0) { PyErr_NoMemory(); return -1; }
+    for (int k = 0; k < 26; k++) self->letter[k] = -1;
+    if (grow((void **)&self->key_start, &self->entries_capacity, 1, sizeof(int32_t)) < 0) return -1;
+    self->text_start = PyMem_Malloc(self->entries_capacity * sizeof(int32_t));
+    self->kind = PyMem_Malloc(self->entries_capacity);
+    if (!self->text_start || !self->kind) { PyErr_NoMemory(); return -1; }
+    self->key_start[0] = self->text_start[0] = 0;
+    return 0;
+}
+
+static void Screen_dealloc(Screen *self) {
+    Py_XDECREF(self->searcher);
+    map_free(&self->chars); map_free(&self->syllables); map_free(&self->initials); map_free(&self->words);
+    PyMem_Free(self->kind); PyMem_Free(self->key_start); PyMem_Free(self->text_start); PyMem_Free(self->keys);
+    PyMem_Free(self->text);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* A new entry: a token of `kind` with variant text `text` and search keys `keys_obj`; returns its index or -1. */
+static int32_t add_entry(Screen *self, int kind, PyObject *text, PyObject *keys_obj) {
+    if (!PyUnicode_Check(text)) { PyErr_SetString(PyExc_TypeError, "a token's text must be a str"); return -1; }
+    PyObject *keys = PySequence_Fast(keys_obj, "a token's keys must be a sequence");
+    if (keys == NULL) return -1;
+    Py_ssize_t nk = PySequence_Fast_GET_SIZE(keys), nt = PyUnicode_GET_LENGTH(text), e = self->nentries;
+    Py_ssize_t capacity = self->entries_capacity;
+    if (grow((void **)&self->keys, &self->keys_capacity, self->nkeys + nk, sizeof(int32_t)) < 0
+        || grow((void **)&self->text, &self->text_capacity, self->ntext + nt, sizeof(Py_UCS4)) < 0
+        || grow((void **)&self->key_start, &capacity, e + 2, sizeof(int32_t)) < 0) { Py_DECREF(keys); return -1; }
+    if (capacity != self->entries_capacity) {
+        int32_t *text_start = PyMem_Realloc(self->text_start, capacity * sizeof(int32_t));
+        if (text_start) self->text_start = text_start;
+        uint8_t *kinds = PyMem_Realloc(self->kind, capacity);
+        if (kinds) self->kind = kinds;
+        if (!text_start || !kinds) { Py_DECREF(keys); PyErr_NoMemory(); return -1; }
+        self->entries_capacity = capacity;
+    }
+    for (Py_ssize_t k = 0; k < nk; k++) {
+        long key = PyLong_AsLong(PySequence_Fast_GET_ITEM(keys, k));
+        if (key == -1 && PyErr_Occurred()) { Py_DECREF(keys); return -1; }
+        self->keys[self->nkeys + k] = (int32_t)key;
+    }
+    Py_DECREF(keys);
+    int ukind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    for (Py_ssize_t i = 0; i < nt; i++) self->text[self->ntext + i] = PyUnicode_READ(ukind, data, i);
+    self->nkeys += nk;
+    self->ntext += nt;
+    self->kind[e] = (uint8_t)kind;
+    self->key_start[e + 1] = (int32_t)self->nkeys;
+    self->text_start[e + 1] = (int32_t)self->ntext;
+    self->nentries++;
+    return (int32_t)e;
+}
+
+static int letter_of(PyObject *text) {
+    if (!PyUnicode_Check(text) || PyUnicode_GET_LENGTH(text) != 1) return -1;
+    Py_UCS4 c = PyUnicode_READ_CHAR(text, 0);
+    return c >= 'a' && c <= 'z' ? (int)(c - 'a') : -1;
+}
+
+static int syllable_code(const int8_t *letters, Py_ssize_t n, uint64_t *code) {
+    if (n < 1 || n > MAX_SYLLABLE) return -1;
+    uint64_t packed = 0;
+    for (Py_ssize_t i = 0; i < n; i++) packed = packed << 5 | (uint64_t)(letters[i] + 1);
+    *code = packed;
+    return 0;
+}
+
+/* add_char(char, kind, text, keys): `char` is one token; kind -1: it folds to nothing; kind -2: to the letter `text`. */
+static PyObject *Screen_add_char(Screen *self, PyObject *args) {
+    int cp, kind;
+    PyObject *text, *keys;
+    if (!PyArg_ParseTuple(args, "iiUO", &cp, &kind, &text, &keys)) return NULL;
+    if (map_get(&self->chars, (uint64_t)cp) != UNKNOWN || self->nmapped >= CHAR_SLOTS / 2) Py_RETURN_NONE;
+    int32_t value;
+    if (kind == -1) value = DROPPED;
+    else if (kind == -2) {
+        int k = letter_of(text);
+        if (k < 0) { PyErr_SetString(PyExc_ValueError, "add_char: a letter must be one of a..z"); return NULL; }
+        value = LETTER - k;
+    } else if (kind >= KIND_HAN && kind <= KIND_OTHER) {
+        value = add_entry(self, kind, text, keys);
+        if (value < 0) return NULL;
+    } else {
+        PyErr_SetString(PyExc_ValueError, "add_char: unknown kind");
+        return NULL;
+    }
+    map_put(&self->chars, (uint64_t)cp, value);
+    self->nmapped++;
+    Py_RETURN_NONE;
+}
+
+/* add_letter(letter, keys): the token a letter is when its run is not pinyin. */
+static PyObject *Screen_add_letter(Screen *self, PyObject *args) {
+    PyObject *text, *keys;
+    if (!PyArg_ParseTuple(args, "UO", &text, &keys)) return NULL;
+    int k = letter_of(text);
+    if (k < 0) { PyErr_SetString(PyExc_ValueError, "add_letter: one of a..z"); return NULL; }
+    int32_t e = add_entry(self, KIND_SEPARATOR, text, keys);
+    if (e < 0) return NULL;
+    self->letter[k] = e;
+    Py_RETURN_NONE;
+}
+
+static int letters_of(PyObject *text, int8_t *out, Py_ssize_t max) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (n > max) return -1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ_CHAR(text, i);
+        if (c < 'a' || c > 'z') return -1;
+        out[i] = (int8_t)(c - 'a');
+    }
+    return (int)n;
+}
+
+/* add_syllable(syllable, keys): a pinyin syllable and the search keys of its token. */
+static PyObject *Screen_add_syllable(Screen *self, PyObject *args) {
+    PyObject *text, *keys;
+    if (!PyArg_ParseTuple(args, "UO", &text, &keys)) return NULL;
+    int8_t letters[MAX_SYLLABLE];
+    int n = letters_of(text, letters, MAX_SYLLABLE);
+    uint64_t code;
+    if (n < 1 || syllable_code(letters, n, &code) < 0) {
+        PyErr_Format(PyExc_ValueError, "add_syllable: 1 to %d letters a..z", MAX_SYLLABLE);
+        return NULL;
+    }
+    int32_t e = add_entry(self, KIND_SEPARATOR, text, keys);
+    if (e < 0) return NULL;
+    if ((Py_ssize_t)(self->syllables.mask + 1) < 4 * (self->nsyllables + 1)) {
+        Map grown;
+        if (map_init(&grown, 2 * (self->syllables.mask + 1)) < 0) return PyErr_NoMemory();
+        for (size_t i = 0; i <= self->syllables.mask; i++)
+            if (self->syllables.values[i] != -1) map_put(&grown, self->syllables.keys[i], self->syllables.values[i]);
+        map_free(&self->syllables);
+        self->syllables = grown;
+    }
+    if (map_get(&self->syllables, code) == -1) self->nsyllables++;
+    map_put(&self->syllables, code, e);
+    if (n > self->max_syllable) self->max_syllable = n;
+    Py_RETURN_NONE;
+}
+
+static PyObject *Screen_add_initials(Screen *self, PyObject *text) {
+    if (!PyUnicode_Check(text)) { PyErr_SetString(PyExc_TypeError, "add_initials: expected a str"); return NULL; }
+    if (set_add(&self->initials, &self->ninitials, text_hash(text)) < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *Screen_add_word(Screen *self, PyObject *word) {
+    if (!PyUnicode_Check(word)) { PyErr_SetString(PyExc_TypeError, "add_word: expected a str"); return NULL; }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(word);
+    if (n < 2 || n > MAX_WORD) { PyErr_Format(PyExc_ValueError, "add_word: 2 to %d characters", MAX_WORD); return NULL; }
+    if (set_add(&self->words, &self->nwords, text_hash(word)) < 0) return NULL;
+    self->word_length[n] = 1;
+    if (n > self->max_word) self->max_word = n;
+    Py_RETURN_NONE;
+}
+
+typedef struct {
+    int32_t entry[MAX_SCREENED];
+    uint8_t source[MAX_SCREENED];  /* characters the token came from (for the interleaving rule) */
+    Py_ssize_t n;
+} Tokens;
+
+/* A complete run of letters as tokens (Normalizer._latin_tokens); 0 = fine, 1 = the name needs the full path. */
+static int flush_run(const Screen *self, const int8_t *run, Py_ssize_t n, Tokens *tokens) {
+    int16_t count[MAX_PINYIN_RUN + 1], previous[MAX_PINYIN_RUN + 1];
+    int pinyin = 0;
+    if (n <= MAX_PINYIN_RUN) {
+        /* Fewest syllables; among equals, the first found (segment_pinyin's order). */
+        for (Py_ssize_t i = 0; i <= n; i++) count[i] = -1;
+        count[0] = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (count[i] < 0) continue;
+            int16_t next = count[i] + 1;
+            Py_ssize_t top = i + self->max_syllable < n ? i + self->max_syllable : n;
+            for (Py_ssize_t j = top; j > i; j--) {
+                uint64_t code;
+                if (syllable_code(run + i, j - i, &code) < 0 || map_get(&self->syllables, code) < 0) continue;
+                if (count[j] < 0 || count[j] > next) { count[j] = next; previous[j] = (int16_t)i; }
+            }
+        }
+        pinyin = count[n] >= 0;
+    }
+    if (pinyin) {
+        Py_ssize_t cuts[MAX_PINYIN_RUN + 1], ncuts = 0;
+        for (Py_ssize_t j = n; j > 0; j = previous[j]) cuts[ncuts++] = j;
+        Py_ssize_t start = 0;
+        for (Py_ssize_t c = ncuts - 1; c >= 0; c--) {
+            uint64_t code;
+            syllable_code(run + start, cuts[c] - start, &code);
+            tokens->entry[tokens->n] = map_get(&self->syllables, code);
+            tokens->source[tokens->n++] = (uint8_t)(cuts[c] - start);
+            start = cuts[c];
+        }
+        return 0;
+    }
+    uint64_t hash = WORD_SEED;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int32_t e = self->letter[run[i]];
+        if (e < 0) return 1;
+        tokens->entry[tokens->n] = e;
+        tokens->source[tokens->n++] = 1;
+        hash = word_step(hash, (Py_UCS4)('a' + run[i]));
+    }
+    /* Letters that are not pinyin may be a registry name's initials (RMRB). */
+    return n >= 3 && map_get(&self->initials, hash) != -1;
+}
+
+/* screen(name) -> True when `name` certainly holds no candidate registry name, no initials and no word of the
+ * vocabulary (its verdict is a plain pass); False when it must take the full path. */
+static PyObject *Screen_screen(Screen *self, PyObject *name) {
+    if (!PyUnicode_Check(name)) { PyErr_SetString(PyExc_TypeError, "screen: expected a str"); return NULL; }
+    Py_ssize_t length = PyUnicode_GET_LENGTH(name);
+    if (length > MAX_SCREENED) Py_RETURN_FALSE;
+    int kind = PyUnicode_KIND(name);
+    const void *data = PyUnicode_DATA(name);
+    Tokens tokens;
+    tokens.n = 0;
+    int8_t run[MAX_SCREENED];
+    Py_ssize_t nrun = 0;
+    for (Py_ssize_t i = 0; i < length; i++) {
+        int32_t v = map_get(&self->chars, (uint64_t)PyUnicode_READ(kind, data, i));
+        if (v == UNKNOWN) Py_RETURN_FALSE;
+        if (v == DROPPED) continue;  /* it does not end a run of letters either */
+        if (v <= LETTER) { run[nrun++] = (int8_t)(LETTER - v); continue; }
+        if (nrun) {
+            if (flush_run(self, run, nrun, &tokens)) Py_RETURN_FALSE;
+            nrun = 0;
+        }
+        tokens.entry[tokens.n] = v;
+        tokens.source[tokens.n++] = 1;
+    }
+    if (nrun && flush_run(self, run, nrun, &tokens)) Py_RETURN_FALSE;
+    Py_ssize_t n = tokens.n;
+    const int32_t *entry = tokens.entry;
+    /* Single letters or digits interleaved with Han characters are dropped by the normalizer: full path. */
+    int interleaved = 0;
+    for (Py_ssize_t i = 1; i + 1 < n; i++)
+        if (self->kind[entry[i]] == KIND_SEPARATOR && tokens.source[i] == 1 && self->kind[entry[i - 1]] == KIND_HAN
+            && self->kind[entry[i + 1]] == KIND_HAN)
+            interleaved++;
+    if (interleaved >= 2) Py_RETURN_FALSE;
+    /* Words of the vocabulary anywhere in the variant text (hash hits only send a name on: never wrong). */
+    Py_UCS4 text[MAX_SCREENED * MAX_SYLLABLE];
+    Py_ssize_t ntext = 0;
+    for (Py_ssize_t t = 0; t < n; t++)
+        for (int32_t c = self->text_start[entry[t]]; c < self->text_start[entry[t] + 1]; c++)
+            text[ntext++] = self->text[c];
+    for (Py_ssize_t i = 0; i + 1 < ntext; i++) {
+        uint64_t hash = WORD_SEED;
+        for (Py_ssize_t len = 1; len <= self->max_word && i + len <= ntext; len++) {
+            hash = word_step(hash, text[i + len - 1]);
+            if (len >= 2 && self->word_length[len] && map_get(&self->words, hash) != -1) Py_RETURN_FALSE;
+        }
+    }
+    /* Registry names sharing enough key pairs (CandidateIndex.search finds at least one). */
+    Searcher *index = self->searcher;
+    Py_ssize_t touched = 0;
+    for (Py_ssize_t i = 0; i + 1 < n; i++) {
+        const int32_t *a = self->keys + self->key_start[entry[i]], *a_end = self->keys + self->key_start[entry[i] + 1];
+        const int32_t *b0 = self->keys + self->key_start[entry[i + 1]];
+        const int32_t *b_end = self->keys + self->key_start[entry[i + 1] + 1];
+        for (; a < a_end; a++)
+            for (const int32_t *b = b0; b < b_end; b++) {
+                int32_t k = map_get(&index->pairs, pair_key(*a, *b));
+                if (k < 0) continue;
+                for (int64_t q = index->offsets[k]; q < index->offsets[k + 1]; q++) {
+                    int32_t form = index->posting_form[q];
+                    if (index->matched[form] == 0) index->touched[touched++] = form;
+                    index->matched[form] |= (uint64_t)1 << index->posting_bit[q];
+                }
+            }
+    }
+    int found = 0;
+    for (Py_ssize_t t = 0; t < touched; t++) {
+        int32_t form = index->touched[t];
+        if (__builtin_popcountll(index->matched[form]) >= index->required[form]) found = 1;
+        index->matched[form] = 0;
+    }
+    if (found) Py_RETURN_FALSE;
+    Py_RETURN_TRUE;
+}
+
+static PyMethodDef Screen_methods[] = {
+    {"add_char", (PyCFunction)Screen_add_char, METH_VARARGS,
+     "add_char(char, kind, text, keys): a character that is one token (kind 0 Han, 1 separator, 2 other), "
+     "nothing (kind -1) or the Latin letter `text` (kind -2)"},
+    {"add_letter", (PyCFunction)Screen_add_letter, METH_VARARGS, "add_letter(letter, keys): a letter's token"},
+    {"add_syllable", (PyCFunction)Screen_add_syllable, METH_VARARGS, "add_syllable(syllable, keys)"},
+    {"add_initials", (PyCFunction)Screen_add_initials, METH_O, "add_initials(letters): initials of a registry name"},
+    {"add_word", (PyCFunction)Screen_add_word, METH_O, "add_word(word): a word of the vocabulary"},
+    {"screen", (PyCFunction)Screen_screen, METH_O,
+     "screen(name) -> True when the name certainly holds nothing: no candidate, initials or word"},
+    {NULL, NULL, 0, NULL}};
+
+static PyTypeObject ScreenType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "impostor._kernel.Screen",
+    .tp_basicsize = sizeof(Screen),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Tells names that hold nothing from the raw text (see candidates.CandidateIndex.plain).",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Screen_init,
+    .tp_dealloc = (destructor)Screen_dealloc,
+    .tp_methods = Screen_methods,
+};
+
 static struct PyModuleDef kernel_module = {
     PyModuleDef_HEAD_INIT, "impostor._kernel",
     "The compiled search and scoring kernel of impostor (pure-Python equivalents in candidates.py and scoring.py).",
     -1, NULL};
 
 PyMODINIT_FUNC PyInit__kernel(void) {
-    if (PyType_Ready(&AlignerType) < 0 || PyType_Ready(&SearcherType) < 0) return NULL;
+    if (PyType_Ready(&AlignerType) < 0 || PyType_Ready(&SearcherType) < 0 || PyType_Ready(&ScreenType) < 0)
+        return NULL;
     PyObject *module = PyModule_Create(&kernel_module);
     if (module == NULL) return NULL;
     if (PyModule_AddIntConstant(module, "TOKEN_FIELDS", TOKEN_FIELDS) < 0) goto fail;
@@ -648,6 +894,8 @@ PyMODINIT_FUNC PyInit__kernel(void) {
     if (PyModule_AddObject(module, "Aligner", (PyObject *)&AlignerType) < 0) { Py_DECREF(&AlignerType); goto fail; }
     Py_INCREF(&SearcherType);
     if (PyModule_AddObject(module, "Searcher", (PyObject *)&SearcherType) < 0) { Py_DECREF(&SearcherType); goto fail; }
+    Py_INCREF(&ScreenType);
+    if (PyModule_AddObject(module, "Screen", (PyObject *)&ScreenType) < 0) { Py_DECREF(&ScreenType); goto fail; }
     return module;
 fail:
     Py_DECREF(module);

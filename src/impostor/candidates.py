@@ -9,6 +9,7 @@ threshold leaves room for as many as the scorer could still accept.
 
 from __future__ import annotations
 
+import string
 from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ class WordHits:
 
 MAX_PAIR_BIT = 63
 MAX_SCREEN_WORD = 32  # the longest word the kernel's screen takes
+MAX_SCREEN_SYLLABLE = 12  # and the longest pinyin syllable
 
 
 class CandidateIndex:
@@ -101,12 +103,7 @@ class CandidateIndex:
         self.word_lengths = sorted({len(w) for w in self.vocabulary}, reverse=True)
         # Every word is at least two characters: positions whose first two do not open one are skipped.
         self.openings = {w[:2] for w in self.vocabulary}
-        if self.searcher is not None:
-            if max(map(len, self.vocabulary), default=0) > MAX_SCREEN_WORD:
-                self.searcher = None  # the screen would not see such a word: search and screen in Python
-            else:
-                for word in self.vocabulary:
-                    self.searcher.add_word(word)
+        self.screen = self._screen() if self.searcher is not None else None
 
     # -- registry names -----------------------------------------------------------------------------------------
     def required_pairs(self, length: int) -> int:
@@ -129,35 +126,60 @@ class CandidateIndex:
                                         self.max_candidates)
 
     # -- the screen -------------------------------------------------------------------------------------------
+    def _screen(self):
+        """The kernel's screen, taught the Latin letters, pinyin syllables, initials and words; it learns the other
+        characters as names go through the full path (``learn``)."""
+        normalizer = self.normalizer
+        if max(map(len, self.vocabulary), default=0) > MAX_SCREEN_WORD \
+                or max(map(len, normalizer.syllables), default=0) > MAX_SCREEN_SYLLABLE:
+            return None  # the screen would not see such a word or syllable: every name takes the full path
+        screen = kernel.compiled.Screen(self.searcher)
+        for letter in string.ascii_lowercase:
+            screen.add_letter(letter, self.search_keys(normalizer.letter_token(letter, letter)))
+        for syllable in normalizer.syllables:
+            screen.add_syllable(syllable, self.search_keys(normalizer.syllable_token(syllable, syllable)))
+        for letters in self.initials:
+            screen.add_initials(letters)
+        for word in self.vocabulary:
+            screen.add_word(word)
+        return screen
+
     def plain(self, name: str) -> bool:
-        """True when the compiled kernel can tell from the raw name alone that it holds no candidate registry name
-        and no word, region or pattern: its verdict is a plain pass.  False means: take the full path."""
-        return self.searcher is not None and self.searcher.screen(name)
+        """True when the compiled kernel can tell from the raw name alone that it holds no candidate registry name,
+        no initials and no word, region or pattern: its verdict is a plain pass.  False means: take the full path."""
+        return self.screen is not None and self.screen.screen(name)
 
     def learn(self, name: str) -> None:
-        """Teach the screen the characters of ``name`` (normalized already) that are one token or none."""
-        if self.searcher is None or self._taught.issuperset(name):
+        """Teach the screen the characters of ``name`` (normalized already) that are one token, one letter or
+        nothing."""
+        if self.screen is None or self._taught.issuperset(name):
             return
-        pieces_of, partners = self.normalizer.pieces, self.partners
+        pieces_of = self.normalizer.pieces
         for ch in set(name) - self._taught:
             pieces = pieces_of.get(ch)
             if pieces is None:  # not read (past the characters a name is screened on)
                 continue
             self._taught.add(ch)
             if not pieces:
-                self.searcher.add_char(ord(ch), 0, -1, ())
-            elif len(pieces) == 1 and pieces[0].__class__ is Token and len(pieces[0].text) == 1:
+                self.screen.add_char(ord(ch), -1, "", ())
+            elif len(pieces) == 1 and pieces[0].__class__ is str:
+                self.screen.add_char(ord(ch), -2, pieces[0], ())
+            elif len(pieces) == 1 and len(pieces[0].text) == 1:
                 token = pieces[0]
                 kind = 0 if token.kind == HAN else 1 if token.kind in SEPARATOR_KINDS else 2
-                self.searcher.add_char(ord(ch), ord(token.text), kind, token.keys + partners.get(token.text, ()))
+                self.screen.add_char(ord(ch), kind, token.text, self.search_keys(token))
+
+    def search_keys(self, token: Token) -> tuple[int, ...]:
+        """A token's keys, and those of the registry characters it is a scored substitute for (冶 for 治)."""
+        extra = self.partners.get(token.text)
+        return token.keys + extra if extra else token.keys
 
     def search(self, tokens: tuple[Token, ...]) -> list[Form]:
         """Registry names a name could be imitating, most promising first (through the compiled kernel when it is
         built; ``search_python`` is the reference it must agree with)."""
         if len(tokens) < 2:
             return []
-        partners = self.partners
-        keys = [t.keys + partners[t.text] if t.text in partners else t.keys for t in tokens]
+        keys = [self.search_keys(t) for t in tokens]
         if self.searcher is None:
             return self.search_python(keys)
         forms = self.registry.forms

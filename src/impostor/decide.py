@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from .chars import INVISIBLE, NOISE
@@ -41,6 +43,11 @@ class Verdict:
         return {"name": self.name, "decision": self.decision, "score": round(self.score, 3),
                 "category": self.category, "target": self.target, "reasons": list(self.reasons),
                 "status": self.status}
+
+    @cached_property
+    def json(self) -> str:
+        """``to_dict`` as a JSON object, made once per verdict (a verdict is shared by every row of its name)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False)
 
 
 @dataclass(frozen=True)

@@ -136,11 +136,12 @@ class Detector:
         return self.normalizer.normalize(name).variant
 
     # -- the stages -----------------------------------------------------------------------------------------------
-    def evidence(self, normalized: Normalized) -> Evidence:
-        """Everything the search and scoring stages find in one normalized name."""
+    def evidence(self, normalized: Normalized, detail: bool = False) -> Evidence:
+        """Everything the search and scoring stages find in one normalized name (``detail``: with the steps of
+        placements over budget too, for explanations)."""
         tokens = normalized.tokens
         evidence = Evidence(normalized)
-        evidence.alignments = self.scorer.align_all(self.index.search(tokens), tokens)
+        evidence.alignments = self.scorer.align_all(self.index.search(tokens), tokens, detail)
         evidence.initials = self._initials(normalized)
         words = self.index.words(normalized.variant)
         evidence.patterns, evidence.regions = words.patterns, words.regions

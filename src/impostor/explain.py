@@ -17,7 +17,7 @@ def _char(ch: str) -> str:
 
 def explain(detector: Detector, name: str, account_id: str | None = None) -> list[str]:
     normalized = detector.normalize(name)
-    evidence = detector.evidence(normalized)
+    evidence = detector.evidence(normalized, detail=True)
     verdict = detector.check(name, account_id)
     lines = [f"name: {name}", "", "1. characters (each folding step, in layer order)"]
     for ch in dict.fromkeys(name):

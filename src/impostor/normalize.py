@@ -211,19 +211,26 @@ class Normalizer:
         letters = "".join(c for c, _ in run)
         cuts = self.segment_pinyin(letters)
         if cuts is None:
-            return [Token(text=c, source=src, kind=LATIN, visual=(v := self.tables.visual_of(c)),
-                          keys=self._keys(v, None, ()), code=self._code(c, v, False, (), ())) for c, src in run]
+            return [self.letter_token(c, src) for c, src in run]
         tokens = []
         start = 0
         for end in cuts:
-            syllable = letters[start:end]
-            source = "".join(src for _, src in run[start:end])
-            fuzzy = (self._fuzzy(syllable),)
-            tokens.append(Token(text=syllable, source=source, kind=SYLLABLE, visual=syllable, readings=(syllable,),
-                                fuzzy=fuzzy, keys=self._keys(syllable, syllable, fuzzy),
-                                code=self._code(syllable, syllable, True, (syllable,), fuzzy)))
+            tokens.append(self.syllable_token(letters[start:end], "".join(src for _, src in run[start:end])))
             start = end
         return tokens
+
+    def letter_token(self, letter: str, source: str) -> Token:
+        """A Latin letter of a run that is not pinyin (cctv, tb)."""
+        visual = self.tables.visual_of(letter)
+        return Token(text=letter, source=source, kind=LATIN, visual=visual, keys=self._keys(visual, None, ()),
+                     code=self._code(letter, visual, False, (), ()))
+
+    def syllable_token(self, syllable: str, source: str) -> Token:
+        """A pinyin syllable spelled in Latin letters (ren, min)."""
+        fuzzy = (self._fuzzy(syllable),)
+        return Token(text=syllable, source=source, kind=SYLLABLE, visual=syllable, readings=(syllable,),
+                     fuzzy=fuzzy, keys=self._keys(syllable, syllable, fuzzy),
+                     code=self._code(syllable, syllable, True, (syllable,), fuzzy))
 
     def segment_pinyin(self, letters: str) -> list[int] | None:
         """End offsets splitting ``letters`` into the fewest pinyin syllables, or None when it is not pinyin."""

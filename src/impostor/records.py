@@ -26,6 +26,7 @@ EXTENSIONS = {".txt": "text", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jso
 DEFAULT_COLUMN = "name"
 GZIP_MAGIC = b"\x1f\x8b\x08"  # the magic number and deflate, the only method gzip defines
 PARQUET_BATCH = 65536
+TEXT_BLOCK = 1 << 20
 
 # Per-record statuses
 OK, EMPTY, INVALID_ENCODING, INVALID_JSON, MISSING_COLUMN = "ok", "empty", "invalid-encoding", "invalid-json", "missing-column"
@@ -117,17 +118,41 @@ def _decode(raw: bytes, encoding: str) -> tuple[str, str]:
 
 
 def _text(stream: IO[bytes], label: str, options: InputOptions, _fmt: str) -> Iterator[Record]:
-    """One name per line; a line that is not in the encoding is kept, decoded with replacement characters."""
+    """One name per line; a line that is not in the encoding is kept, decoded with replacement characters.
+
+    Read in blocks of whole lines, each decoded at once: only a block that does not decode is decoded line by line
+    (the encodings read here never use the byte of a newline inside a character)."""
     encoding = options.encoding
     utf8 = codecs.lookup(encoding).name == "utf-8"
-    for number, raw in enumerate(stream, start=1):
-        raw = raw.rstrip(b"\n").rstrip(b"\r")
-        if number == 1 and utf8 and raw.startswith(codecs.BOM_UTF8):
-            raw = raw[3:]
-        name, status = _decode(raw, encoding)
-        if status == OK and not name.strip():
-            status = EMPTY
-        yield Record(label, number, None, name, status)
+    read = getattr(stream, "read1", stream.read)  # read1: what is there, so that a pipe is screened as it comes
+    number = 0
+    pending = b""
+    while True:
+        block = read(TEXT_BLOCK)
+        if block:
+            block = pending + block
+            cut = block.rfind(b"\n") + 1
+            if cut == 0:
+                pending = block
+                continue
+            block, pending = block[:cut - 1], block[cut:]
+        elif pending:
+            block, pending = pending, b""
+        else:
+            return
+        if number == 0 and utf8 and block.startswith(codecs.BOM_UTF8):
+            block = block[3:]
+        try:
+            lines = [(line, OK) for line in block.decode(encoding).split("\n")]
+        except UnicodeDecodeError:
+            lines = [_decode(raw, encoding) for raw in block.split(b"\n")]
+        for name, status in lines:
+            number += 1
+            if name[-1:] == "\r":
+                name = name.rstrip("\r")
+            if not name.strip() and status == OK:
+                status = EMPTY
+            yield Record(label, number, None, name, status)
 
 
 class _Columns:

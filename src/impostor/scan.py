@@ -69,31 +69,27 @@ def screen_chunk(detector: Detector, records: list[Record], fmt: str, fields: tu
 
 def jsonl_rows(records: list[Record], verdicts: list[Verdict], statuses: list[str], kept: Iterable[int],
                fields: tuple[str, ...], lexicon_version: str) -> str:
-    """The JSONL text of the ``kept`` rows: as ``format_rows`` writes it, with each distinct verdict's part
-    serialized once per chunk (account tables repeat names a lot)."""
+    """The JSONL text of the ``kept`` rows, as ``format_rows`` writes it, but from each verdict's own JSON (made
+    once per verdict, and a verdict is shared by every row of its name): this is the hot path of ``scan``."""
     first, last = fields.index(VERDICT_FIELDS[0]), fields.index(VERDICT_FIELDS[-1])
     if fields[first:last + 1] != VERDICT_FIELDS or not set(fields) <= ROW_FIELDS | set(VERDICT_FIELDS):
         raise ValueError(f"unexpected output fields {fields}")
     before, after = fields[:first], fields[last + 1:]
     dumps = functools.partial(json.dumps, ensure_ascii=False)
-    # The fields after the verdict's part are the same for many rows: status (nearly always "ok") and the version.
-    tails: dict[str, str] = {}
-    parts: dict[int, str] = {}  # id(verdict) -> its fields as JSON; the verdicts stay alive in `verdicts`
+    # Verdict.json ends with the verdict's status; the row's own fields from status on replace that end.
+    ends: dict[tuple[str, str], tuple[int, str]] = {}  # (verdict's status, row's status) -> (cut, tail)
     lines = []
     for i in kept:
         verdict, record = verdicts[i], records[i]
-        part = parts.get(id(verdict))
-        if part is None:
-            values = verdict.to_dict()
-            part = parts[id(verdict)] = dumps({f: values[f] for f in VERDICT_FIELDS})[1:-1]
-        status = statuses[i]
-        tail = tails.get(status)
-        if tail is None:
-            row_values = {"status": status, "lexicon_version": lexicon_version}
-            tail = tails[status] = "".join(f", {dumps(f)}: {dumps(row_values[f])}" for f in after)
-        head = "".join(f"{dumps(f)}: {dumps(getattr(record, f))}, " for f in before) if before != ("line",) \
-            else f'"line": {record.line}, '
-        lines.append(f"{{{head}{part}{tail}}}\n")
+        end = ends.get((verdict.status, statuses[i]))
+        if end is None:
+            row_values = {"status": statuses[i], "lexicon_version": lexicon_version}
+            tail = "".join(f", {dumps(f)}: {dumps(row_values[f])}" for f in after) + "}\n"
+            end = ends[verdict.status, statuses[i]] = (len(f', "status": {dumps(verdict.status)}}}'), tail)
+        head = f'{{"line": {record.line}, ' if before == ("line",) else \
+            "{" + "".join(f"{dumps(f)}: {dumps(getattr(record, f))}, " for f in before)
+        text = verdict.json
+        lines.append(head + text[1:len(text) - end[0]] + end[1])
     return escape_jsonl("".join(lines))
 
 

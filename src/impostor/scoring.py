@@ -10,7 +10,7 @@ registry name costs more the more distinctive it is (dropping 人民 from 最高
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import kernel
@@ -126,15 +126,17 @@ class Scorer:
                 costs.lookalike, costs.pinyin, costs.homophone, costs.near_homophone, costs.insert, costs.repeat,
                 costs.insert_min_length)
 
-    def align_all(self, forms: list[Form], name: tuple[Token, ...]) -> list[tuple[Form, Alignment]]:
-        """Every placement (see ``align_python``) of each of ``forms`` inside ``name``."""
+    def align_all(self, forms: list[Form], name: tuple[Token, ...], detail: bool = False) -> list[tuple[Form, Alignment]]:
+        """Every placement (see ``align_python``) of each of ``forms`` inside ``name``.  A placement over budget
+        keeps its steps only with ``detail`` (explanations): otherwise only its cost says anything."""
         found: list[tuple[Form, Alignment]] = []
         if not forms:
             return found
         if self.aligner is None:
             for form in forms:
-                deletes = self._form(form)[1]
-                found += [(form, a) for a in self.align_python(form.tokens, deletes, name)]
+                budget = self.costs.budget(form.length) + 1e-9
+                for a in self.align_python(form.tokens, self._form(form)[1], name):
+                    found.append((form, a if detail or a.cost <= budget else replace(a, ops=())))
             return found
         name_code = b"".join(t.code for t in name)
         fillers = self.fillers
@@ -143,9 +145,10 @@ class Scorer:
             code, _, deletes = self._form(form)
             pattern = form.tokens
             for cost, start, end, ops in self.aligner.align(code, deletes, name_code, fills,
-                                                            self.costs.budget(form.length)):
-                steps = tuple(Op(CHANNELS[c], pattern[i].text if i >= 0 else "", name[j].source if j >= 0 else "",
-                                 op_cost) for c, i, j, op_cost in ops)
+                                                            self.costs.budget(form.length), detail):
+                steps = () if ops is None else tuple(
+                    Op(CHANNELS[c], pattern[i].text if i >= 0 else "", name[j].source if j >= 0 else "", op_cost)
+                    for c, i, j, op_cost in ops)
                 found.append((form, Alignment(cost, start, end, steps)))
         return found
 
