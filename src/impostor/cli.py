@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import click
 
-from . import __version__
+from . import __version__, kernel
 from .config import Settings, find_config, load_settings
 from .decide import BLOCK, PASS, REVIEW
 from .detector import Detector
@@ -71,7 +71,7 @@ def _detector(**options: Any) -> Detector:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="impostor")
+@click.version_option(__version__, prog_name="impostor", message=f"%(prog)s %(version)s ({kernel.NAME} kernel)")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True), default=None,
               help="Settings file (default: ./impostor.toml when present).")
 @click.option("--no-config", is_flag=True, help="Ignore ./impostor.toml.")

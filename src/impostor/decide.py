@@ -19,6 +19,7 @@ from .normalize import HAN, Normalized, Token
 from .registry import Form, Registry
 from .scoring import DELETED, IDENTICAL, INSERTED, LOOKALIKE, REPEATED, Alignment, Costs
 
+_json_string = json.encoder.encode_basestring  # a str as JSON, as json.dumps(..., ensure_ascii=False) writes it
 BLOCK, REVIEW, PASS = "block", "review", "pass"
 RANK = {BLOCK: 2, REVIEW: 1, PASS: 0}
 # Channels no honest writer produces by accident: a name disguised through them is an impostor even with extra text.
@@ -45,9 +46,15 @@ class Verdict:
                 "status": self.status}
 
     @cached_property
-    def json(self) -> str:
-        """``to_dict`` as a JSON object, made once per verdict (a verdict is shared by every row of its name)."""
-        return json.dumps(self.to_dict(), ensure_ascii=False)
+    def json_members(self) -> str:
+        """The members of ``to_dict`` but status, as JSON without the braces (what ``json.dumps`` writes), made
+        once per verdict: a scan writes them for every row of the name, and account tables repeat names a lot."""
+        string = _json_string
+        reasons = json.dumps(list(self.reasons), ensure_ascii=False) if self.reasons else "[]"
+        return (f'"name": {string(self.name)}, "decision": {string(self.decision)}, '
+                f'"score": {round(self.score, 3)!r}, '
+                f'"category": {"null" if self.category is None else string(self.category)}, '
+                f'"target": {"null" if self.target is None else string(self.target)}, "reasons": {reasons}')
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -114,20 +115,25 @@ class Detector:
         """Screen many names; one verdict per name, in order.  A name seen recently (in this call or an earlier
         one: account tables repeat names a lot) is screened once."""
         cache = self._recent
-        out = []
-        ids = iter(account_ids) if account_ids is not None else None
-        for name in names:
-            account_id = next(ids, None) if ids is not None else None
-            if account_id is not None:
-                out.append(self.check(name, account_id))
-                continue
-            verdict = cache.get(name)
+        names = list(names)
+        if account_ids is not None:  # a name past the end of the ids has none
+            ids = itertools.chain(account_ids, itertools.repeat(None))
+            return [self.check(name, account_id) if account_id is not None else self._recall(name)
+                    for name, account_id in zip(names, ids)]
+        out = list(map(cache.get, names))  # most rows: a name seen before
+        for i, verdict in enumerate(out):
             if verdict is None:
-                if len(cache) >= RECENT_NAMES:
-                    cache.clear()
-                verdict = cache[name] = self.check(name)
-            out.append(verdict)
+                out[i] = self._recall(names[i])
         return out
+
+    def _recall(self, name: str) -> Verdict:
+        """The verdict on a name without an account id, from the memo of recent names or screened now."""
+        verdict = self._recent.get(name)
+        if verdict is None:
+            if len(self._recent) >= RECENT_NAMES:
+                self._recent.clear()
+            verdict = self._recent[name] = self.check(name)
+        return verdict
 
     def normalize(self, name: str) -> Normalized:
         return self.normalizer.normalize(name)

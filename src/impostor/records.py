@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import gzip
 import io
+import itertools
 import json
 import os
 import sys
@@ -42,6 +44,9 @@ class Record(NamedTuple):
     id: str | None
     name: str
     status: str
+
+
+_new_record = functools.partial(tuple.__new__, Record)  # Record(*fields) without the Python-level __new__
 
 
 @dataclass(frozen=True)
@@ -100,13 +105,12 @@ def _open(path: str, label: str, opened: Callable[[IO[bytes]], None] | None = No
 
 def _guard_stream(records: Iterator[Record], label: str) -> Iterator[Record]:
     """Turn a stream that breaks off (a truncated or corrupt gzip file) into an error naming where."""
-    line = 0
+    record = None
     try:
         for record in records:
-            line = record.line
             yield record
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        where = f"after line {line}" if line else "before its first line"
+        where = f"after line {record.line}" if record is not None else "before its first line"
         raise InputError(f"{label}: compressed stream is truncated or corrupt {where} ({exc})") from None
 
 
@@ -143,16 +147,20 @@ def _text(stream: IO[bytes], label: str, options: InputOptions, _fmt: str) -> It
         if number == 0 and utf8 and block.startswith(codecs.BOM_UTF8):
             block = block[3:]
         try:
-            lines = [(line, OK) for line in block.decode(encoding).split("\n")]
+            text = block.decode(encoding)
+            names = text.split("\n")
+            statuses = [OK] * len(names)
         except UnicodeDecodeError:
-            lines = [_decode(raw, encoding) for raw in block.split(b"\n")]
-        for name, status in lines:
-            number += 1
-            if name[-1:] == "\r":
-                name = name.rstrip("\r")
-            if not name.strip() and status == OK:
-                status = EMPTY
-            yield Record(label, number, None, name, status)
+            text = ""
+            names, statuses = map(list, zip(*(_decode(raw, encoding) for raw in block.split(b"\n"))))
+        if "\r" in text or not text:
+            names = [name.rstrip("\r") for name in names]
+        for i, name in enumerate(names):
+            if not name or name.isspace():
+                statuses[i] = EMPTY if statuses[i] == OK else statuses[i]
+        yield from map(_new_record, zip(itertools.repeat(label), range(number + 1, number + 1 + len(names)),
+                                        itertools.repeat(None), names, statuses))
+        number += len(names)
 
 
 class _Columns:

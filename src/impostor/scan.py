@@ -9,6 +9,7 @@ only reads, writes and counts.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
 import time
@@ -69,27 +70,21 @@ def screen_chunk(detector: Detector, records: list[Record], fmt: str, fields: tu
 
 def jsonl_rows(records: list[Record], verdicts: list[Verdict], statuses: list[str], kept: Iterable[int],
                fields: tuple[str, ...], lexicon_version: str) -> str:
-    """The JSONL text of the ``kept`` rows, as ``format_rows`` writes it, but from each verdict's own JSON (made
+    """The JSONL text of the ``kept`` rows, as ``format_rows`` writes it, but from each verdict's JSON members (made
     once per verdict, and a verdict is shared by every row of its name): this is the hot path of ``scan``."""
     first, last = fields.index(VERDICT_FIELDS[0]), fields.index(VERDICT_FIELDS[-1])
     if fields[first:last + 1] != VERDICT_FIELDS or not set(fields) <= ROW_FIELDS | set(VERDICT_FIELDS):
         raise ValueError(f"unexpected output fields {fields}")
     before, after = fields[:first], fields[last + 1:]
     dumps = functools.partial(json.dumps, ensure_ascii=False)
-    # Verdict.json ends with the verdict's status; the row's own fields from status on replace that end.
-    ends: dict[tuple[str, str], tuple[int, str]] = {}  # (verdict's status, row's status) -> (cut, tail)
-    lines = []
-    for i in kept:
-        verdict, record = verdicts[i], records[i]
-        end = ends.get((verdict.status, statuses[i]))
-        if end is None:
-            row_values = {"status": statuses[i], "lexicon_version": lexicon_version}
-            tail = "".join(f", {dumps(f)}: {dumps(row_values[f])}" for f in after) + "}\n"
-            end = ends[verdict.status, statuses[i]] = (len(f', "status": {dumps(verdict.status)}}}'), tail)
-        head = f'{{"line": {record.line}, ' if before == ("line",) else \
-            "{" + "".join(f"{dumps(f)}: {dumps(getattr(record, f))}, " for f in before)
-        text = verdict.json
-        lines.append(head + text[1:len(text) - end[0]] + end[1])
+    tails = {status: "".join(f", {dumps(f)}: {dumps({'status': status, 'lexicon_version': lexicon_version}[f])}"
+                             for f in after) + "}\n"
+             for status in set(statuses)}
+    if before == ("line",):
+        lines = [f'{{"line": {records[i].line}, {verdicts[i].json_members}{tails[statuses[i]]}' for i in kept]
+    else:
+        lines = ["{" + "".join(f"{dumps(f)}: {dumps(getattr(records[i], f))}, " for f in before)
+                 + verdicts[i].json_members + tails[statuses[i]] for i in kept]
     return escape_jsonl("".join(lines))
 
 
@@ -217,15 +212,8 @@ def _all_records(inputs: list[str], options: InputOptions, meter: ByteMeter) -> 
         meter.next_file(path)
 
 
-def _chunks(records: Iterable[Record], summary: Summary) -> Iterator[list[Record]]:
-    chunk: list[Record] = []
-    for record in records:
-        chunk.append(record)
-        if len(chunk) >= CHUNK:
-            summary.rows += len(chunk)
-            yield chunk
-            chunk = []
-    if chunk:
+def _chunks(records: Iterator[Record], summary: Summary) -> Iterator[list[Record]]:
+    while chunk := list(itertools.islice(records, CHUNK)):
         summary.rows += len(chunk)
         yield chunk
 

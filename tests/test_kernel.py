@@ -1,0 +1,142 @@
+"""The compiled kernel does exactly what the pure-Python reference does: the same candidates in the same order,
+the same alignments, and its screen passes a name only when the full path would find nothing at all.  The JSONL
+fast path writes what the general formatter writes."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from impostor import Detector, kernel
+from impostor.candidates import CandidateIndex
+from impostor.decide import PASS, Verdict
+from impostor.records import OK, Record, format_rows
+from impostor.scan import jsonl_rows, output_fields
+from impostor.scoring import Scorer
+
+pytestmark = pytest.mark.skipif(kernel.compiled is None, reason="built without the compiled kernel")
+
+ROOT = Path(__file__).resolve().parents[1]
+PIECES = ["人民日报", "入民曰報", "央视", "新华社", "CCTV", "ССТV", "ｃｃｔｖ", "renminribao", "rmrb", "xinhua", "四川",
+          "成都市", "律师", "首发", "官方", "★", "\u200b", " ", "·", "1", "2", "a", "b", "中国", "科学院", "_", "ren",
+          "min", "人", "民", "日", "报", "㊥", "亻", "⺠"]
+NAMES = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=3)), max_size=10).map("".join)
+SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def eval_rows(file: str) -> list[dict[str, str]]:
+    with open(ROOT / "benchmarks" / "eval" / file, encoding="utf-8") as handle:
+        return list(csv.DictReader((line for line in handle if not line.startswith("#")), delimiter="\t"))
+
+
+def eval_names() -> list[str]:
+    return [row["name"] for file in ("impostors.tsv", "benign.tsv") for row in eval_rows(file)]
+
+
+@pytest.fixture(scope="module")
+def reference(detector):
+    """The detector's own registry, searched and scored in pure Python."""
+    index = CandidateIndex(detector.registry, detector.normalizer, detector.costs, detector.substitutes,
+                           compiled=False)
+    scorer = Scorer(detector.costs, detector.substitutes, detector.registry.fillers, detector.registry.weight,
+                    detector.normalizer.intern, compiled=False)
+    assert index.searcher is None and scorer.aligner is None
+    return index, scorer
+
+
+def same_search_and_alignments(detector, reference, name):
+    index, scorer = reference
+    tokens = detector.normalize(name).tokens
+    found = detector.index.search(tokens)
+    assert [f.id for f in found] == [f.id for f in index.search(tokens)]
+    assert detector.scorer.align_all(found, tokens, detail=True) == scorer.align_all(found, tokens, detail=True)
+    assert detector.scorer.align_all(found, tokens) == scorer.align_all(found, tokens)
+
+
+def nothing_found(detector, name) -> bool:
+    evidence = detector.evidence(detector.normalize(name))
+    empty = not (evidence.alignments or evidence.initials or evidence.patterns or evidence.regions
+                 or evidence.titles or evidence.keywords)
+    return empty and detector.decider.decide(evidence) == Verdict(name, PASS, 0.0)
+
+
+def test_kernel_and_reference_agree_on_the_evaluation_set(detector, reference):
+    for name in eval_names():
+        same_search_and_alignments(detector, reference, name)
+
+
+@SETTINGS
+@given(name=NAMES)
+def test_kernel_and_reference_agree_on_any_text(detector, reference, name):
+    same_search_and_alignments(detector, reference, name)
+
+
+def test_screen_passes_only_names_with_nothing_in_them(detector):
+    names = eval_names()
+    for name in names:  # teach the screen their characters
+        detector.check(name)
+    screened = [name for name in names if detector.index.plain(name)]
+    assert len(screened) > len(names) // 3  # most benign names are screened: the point of the screen
+    assert all(nothing_found(detector, name) for name in screened)
+
+
+@SETTINGS
+@given(name=NAMES)
+def test_screen_never_passes_a_name_the_full_path_flags(detector, name):
+    detector.check(name)  # the full path teaches the screen the name's characters
+    if detector.index.plain(name):
+        assert nothing_found(detector, name)
+        assert detector.check(name) == Verdict(name, PASS, 0.0)
+
+
+@pytest.mark.parametrize("name", ["人民日报", "renminribao", "RMRB", "四川", "夏爽律师", "人1民2日3报", "ren min ri bao",
+                                  "人民曰報网", "央视xinwen", "中国科学研究院"])
+def test_screen_sends_known_impostors_on(detector, name):
+    detector.check(name)
+    assert not detector.index.plain(name)
+    assert detector.check(name).decision != PASS
+
+
+def test_pure_python_fallback_gives_the_same_verdicts(tmp_path):
+    names = eval_names()[::7]
+    src = tmp_path / "names.txt"
+    src.write_text("\n".join(names) + "\n", encoding="utf-8")
+    outputs = {}
+    for name in ("compiled", "python"):
+        env = dict(os.environ, IMPOSTOR_KERNEL=name)
+        out = tmp_path / f"{name}.jsonl"
+        subprocess.run([sys.executable, "-c", "from impostor.cli import main; main()", "scan", str(src), "-o",
+                        str(out), "-q"], env=env, check=True)
+        outputs[name] = out.read_text(encoding="utf-8")
+        version = subprocess.run([sys.executable, "-c", "from impostor.cli import main; main()", "--version"],
+                                 env=env, check=True, capture_output=True, text=True).stdout
+        assert f"{name} kernel" in version
+    assert outputs["compiled"] == outputs["python"]
+    assert len(outputs["python"].splitlines()) == len(names)
+
+
+@pytest.mark.parametrize("fields", [output_fields(False, False, False), output_fields(True, True, True),
+                                    output_fields(False, True, False), output_fields(True, False, True)])
+def test_jsonl_fast_path_writes_what_the_general_formatter_writes(detector, fields):
+    names = ["人民曰报首发", "张三", "", "夏爽律师", "a\u2028b", "人民曰报首发", "\"quoted\"\\", "x" * 300]
+    statuses = [OK, OK, "empty", OK, OK, "invalid-encoding", OK, OK]
+    records = [Record("in.csv", i + 1, f"id{i}" if i % 2 else None, n, s)
+               for i, (n, s) in enumerate(zip(names, statuses))]
+    verdicts = detector.check_many(names)
+    statuses = [r.status if r.status != OK else v.status for r, v in zip(records, verdicts)]
+    for kept in (range(len(records)), [0, 3, 5]):
+        rows = []
+        for i in kept:
+            row = verdicts[i].to_dict()
+            row.update(file=records[i].file, line=records[i].line, id=records[i].id, status=statuses[i],
+                       lexicon_version=detector.lexicon_version)
+            rows.append(row)
+        fast = jsonl_rows(records, verdicts, statuses, kept, fields, detector.lexicon_version)
+        assert fast == format_rows(rows, fields, "jsonl")
+        assert [json.loads(line)["line"] for line in fast.splitlines()] == [records[i].line for i in kept]
