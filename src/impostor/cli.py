@@ -8,6 +8,7 @@ line on stderr); 130 on Ctrl-C; 143 on SIGTERM.
 from __future__ import annotations
 
 import datetime
+import gc
 import json
 import os
 import signal
@@ -29,6 +30,7 @@ from .scan import FAIL_ON, ONLY, Progress, input_size, output_fields, run_scan
 
 EXIT_FOUND, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED = 1, 2, 130, 143
 DECISION_COLOURS = {BLOCK: "red", REVIEW: "yellow", PASS: "green"}
+BULK_GC_THRESHOLD = 100_000  # allocations between young-generation collections in bulk commands (default 700)
 
 
 class UsageProblem(click.ClickException):
@@ -68,6 +70,14 @@ def _settings(**options: Any) -> Settings:
 
 def _detector(**options: Any) -> Detector:
     return _settings(**options).detector()
+
+
+def _bulk_gc() -> None:
+    """For the bulk commands (scan, batch): the loaded lexicons join the permanent generation, and collections
+    run a hundred times less often.  A scan allocates millions of short-lived rows and hardly any cycles, and a
+    full collection would walk every registry object again each time (measured: a fifth of a scan's time)."""
+    gc.freeze()
+    gc.set_threshold(BULK_GC_THRESHOLD, 50, 100)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -182,6 +192,7 @@ def scan(files: tuple[str, ...], input_format: str | None, column: str | None, i
         raise UsageProblem("standard input ('-') can be read only once")
     input_options = InputOptions(input_format, column, id_column, encoding)
     detector = _detector(**options)
+    _bulk_gc()
     fields = output_fields(len(inputs) > 1, id_column is not None, with_version)
     show_progress = sys.stderr.isatty() if progress is None else progress
     meter = Progress(sys.stderr, input_size(inputs)) if show_progress else None
@@ -227,6 +238,7 @@ def batch(snapshot: str, out: str, id_column: str, name_column: str, updated_col
 
     settings = _settings(**options)
     detector = settings.detector()
+    _bulk_gc()
     batch_options = BatchOptions(Path(snapshot), Path(out), id_column, name_column, updated_column, full, workers)
     _terminate_on_sigterm()
     if engine == "spark":

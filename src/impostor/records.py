@@ -29,6 +29,7 @@ DEFAULT_COLUMN = "name"
 GZIP_MAGIC = b"\x1f\x8b\x08"  # the magic number and deflate, the only method gzip defines
 PARQUET_BATCH = 65536
 TEXT_BLOCK = 1 << 20
+BATCH = 4096  # records per list from the record-at-a-time readers (CSV, TSV, JSONL, Parquet)
 
 # Per-record statuses
 OK, EMPTY, INVALID_ENCODING, INVALID_JSON, MISSING_COLUMN = "ok", "empty", "invalid-encoding", "invalid-json", "missing-column"
@@ -68,6 +69,13 @@ def read_records(path: str, options: InputOptions,
                  opened: Callable[[IO[bytes]], None] | None = None) -> Iterator[Record]:
     """The records of one input (``-`` is standard input), in order.  ``opened`` is given the raw file once it is
     open (a progress display reads its position)."""
+    return itertools.chain.from_iterable(read_batches(path, options, opened))
+
+
+def read_batches(path: str, options: InputOptions,
+                 opened: Callable[[IO[bytes]], None] | None = None) -> Iterator[list[Record]]:
+    """``read_records`` in lists of consecutive records (a block of a text file, BATCH records of other formats):
+    what a scan reads, without a generator step per record."""
     fmt = input_format(path, options)
     label = "<stdin>" if path == "-" else path
     if fmt == "text" and (options.column or options.id_column):
@@ -78,12 +86,15 @@ def read_records(path: str, options: InputOptions,
     except LookupError:
         raise InputError(f"unknown encoding {options.encoding!r}") from None
     if fmt == "parquet":
-        yield from _parquet(path, label, options)
+        yield from _batched(_parquet(path, label, options))
         return
     stream = _open(path, label, opened)
     try:
-        reader = {"text": _text, "csv": _delimited, "tsv": _delimited, "jsonl": _jsonl}[fmt]
-        yield from _guard_stream(reader(stream, label, options, fmt), label)
+        if fmt == "text":
+            batches = _text(stream, label, options)
+        else:
+            batches = _batched({"csv": _delimited, "tsv": _delimited, "jsonl": _jsonl}[fmt](stream, label, options, fmt))
+        yield from _guard_stream(batches, label)
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
@@ -103,14 +114,20 @@ def _open(path: str, label: str, opened: Callable[[IO[bytes]], None] | None = No
     return buffered
 
 
-def _guard_stream(records: Iterator[Record], label: str) -> Iterator[Record]:
+def _batched(records: Iterator[Record]) -> Iterator[list[Record]]:
+    while batch := list(itertools.islice(records, BATCH)):
+        yield batch
+
+
+def _guard_stream(batches: Iterator[list[Record]], label: str) -> Iterator[list[Record]]:
     """Turn a stream that breaks off (a truncated or corrupt gzip file) into an error naming where."""
-    record = None
+    line = 0
     try:
-        for record in records:
-            yield record
+        for batch in batches:
+            line = batch[-1].line if batch else line
+            yield batch
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        where = f"after line {record.line}" if record is not None else "before its first line"
+        where = f"after line {line}" if line else "before its first line"
         raise InputError(f"{label}: compressed stream is truncated or corrupt {where} ({exc})") from None
 
 
@@ -121,7 +138,7 @@ def _decode(raw: bytes, encoding: str) -> tuple[str, str]:
         return raw.decode(encoding, errors="replace"), INVALID_ENCODING
 
 
-def _text(stream: IO[bytes], label: str, options: InputOptions, _fmt: str) -> Iterator[Record]:
+def _text(stream: IO[bytes], label: str, options: InputOptions) -> Iterator[list[Record]]:
     """One name per line; a line that is not in the encoding is kept, decoded with replacement characters.
 
     Read in blocks of whole lines, each decoded at once: only a block that does not decode is decoded line by line
@@ -158,8 +175,8 @@ def _text(stream: IO[bytes], label: str, options: InputOptions, _fmt: str) -> It
         for i, name in enumerate(names):
             if not name or name.isspace():
                 statuses[i] = EMPTY if statuses[i] == OK else statuses[i]
-        yield from map(_new_record, zip(itertools.repeat(label), range(number + 1, number + 1 + len(names)),
-                                        itertools.repeat(None), names, statuses))
+        yield list(map(_new_record, zip(itertools.repeat(label), range(number + 1, number + 1 + len(names)),
+                                        itertools.repeat(None), names, statuses)))
         number += len(names)
 
 

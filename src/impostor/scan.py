@@ -1,9 +1,10 @@
 """The scan pipeline behind ``impostor scan``: records in, one result row per record out, in order.
 
-    inputs --read_records--> chunks --screen_chunk (in workers)--> (formatted rows, counts) --> Sink + Summary
+    inputs --read_records--> chunks --names new to the scan--> screen_names (in workers) --> verdicts
+           --format_chunk--> (output rows, counts) --> Sink + Summary
 
-Rows are screened *and formatted* where they are screened (in the workers with ``--workers``), so the main process
-only reads, writes and counts.
+The main process keeps a memo of verdicts by name, so a name is screened once per scan whichever worker meets it,
+and only new names travel to the workers (with their verdict's JSON made there); it reads, formats and writes.
 """
 
 from __future__ import annotations
@@ -11,21 +12,25 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import operator
 import os
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any, Callable, Iterable, Iterator
 
 from .decide import BLOCK, PASS, REVIEW, Verdict
-from .detector import Detector
+from .detector import RECENT_NAMES, Detector
 from .parallel import screen_chunks
-from .records import OK, InputOptions, Record, Sink, escape_jsonl, format_rows, read_records
+from .records import OK, InputOptions, Record, Sink, escape_jsonl, format_rows, read_batches
 
 CHUNK = 4096
 VERDICT_FIELDS = ("name", "decision", "score", "category", "target", "reasons")  # what Verdict.to_dict gives, but status
 BASE_FIELDS = ("line", *VERDICT_FIELDS, "status")
 ROW_FIELDS = {"file", "line", "id", "status", "lexicon_version"}  # what a row adds to its verdict
+_name, _line, _status = operator.attrgetter("name"), operator.attrgetter("line"), operator.attrgetter("status")
+_decision, _category = operator.attrgetter("decision"), operator.attrgetter("category")
+_json_members = operator.attrgetter("json_members")
 ONLY = {"flagged": {BLOCK, REVIEW}, "block": {BLOCK}, "review": {REVIEW}}
 FAIL_ON = {"block": {BLOCK}, "review": {BLOCK, REVIEW}}  # --fail-on review: anything a person must look at
 
@@ -41,29 +46,43 @@ def output_fields(multiple_inputs: bool, with_ids: bool, with_version: bool) -> 
     return tuple(fields)
 
 
-def screen_chunk(detector: Detector, records: list[Record], fmt: str, fields: tuple[str, ...],
-                 only: str | None) -> tuple[Any, Counter]:
-    """Screen one chunk; returns its output (text, or records for Parquet) and counts for the summary."""
-    names = [r.name for r in records]
-    # Account ids matter only to the allowlist; without one, repeated names are screened once (check_many's memo).
-    ids = [r.id for r in records] if detector.allowlist_path is not None and "id" in fields else None
+def screen_names(detector: Detector, work: tuple[list[str], list[str | None] | None],
+                 json_members: bool) -> list[Verdict]:
+    """Screen names (with account ids, or None) into verdicts: the part of a scan that runs in the workers.  With
+    ``json_members`` each verdict's JSON is made here too, and travels back with it."""
+    names, ids = work
     verdicts = detector.check_many(names, ids)
-    statuses = [r.status if r.status != OK else v.status for r, v in zip(records, verdicts)]
-    counts: Counter = Counter(("decision", v.decision) for v in verdicts)
-    counts.update(("category", v.category) for v in verdicts if v.category)
-    counts.update(("status", s) for s in statuses if s != OK)
+    if json_members:
+        for verdict in verdicts:
+            verdict.json_members  # noqa: B018 - a cached property: made here, on the worker's core
+    return verdicts
+
+
+def format_chunk(records: list[Record], verdicts: list[Verdict], fmt: str, fields: tuple[str, ...],
+                 only: str | None, lexicon_version: str) -> tuple[Any, Counter]:
+    """One chunk's output (text, or records for Parquet) and its counts for the summary."""
+    # A row's status is its record's, unless that is OK: then its verdict's (nearly always OK too).
+    statuses = list(map(_status, records))
+    if statuses.count(OK) == len(statuses):
+        statuses = list(map(_status, verdicts))
+    else:
+        statuses = [s if s != OK else v.status for s, v in zip(statuses, verdicts)]
+    counts: Counter = Counter()
+    for kind, values in (("decision", map(_decision, verdicts)), ("category", map(_category, verdicts)),
+                         ("status", statuses)):
+        counts.update({(kind, value): n for value, n in Counter(values).items() if value and value != OK})
     kept = range(len(records))
     if only:
         keep = ONLY[only]
         kept = [i for i, v in enumerate(verdicts) if v.decision in keep]
     if fmt == "jsonl":
-        return jsonl_rows(records, verdicts, statuses, kept, fields, detector.lexicon_version), counts
+        return jsonl_rows(records, verdicts, statuses, kept, fields, lexicon_version), counts
     rows = []
     for i in kept:
         record = records[i]
         row = verdicts[i].to_dict()
         row.update(file=record.file, line=record.line, id=record.id, status=statuses[i],
-                   lexicon_version=detector.lexicon_version)
+                   lexicon_version=lexicon_version)
         rows.append(row)
     return format_rows(rows, fields, fmt), counts
 
@@ -80,7 +99,12 @@ def jsonl_rows(records: list[Record], verdicts: list[Verdict], statuses: list[st
     tails = {status: "".join(f", {dumps(f)}: {dumps({'status': status, 'lexicon_version': lexicon_version}[f])}"
                              for f in after) + "}\n"
              for status in set(statuses)}
-    if before == ("line",):
+    if before == ("line",) and len(tails) == 1 and isinstance(kept, range):  # the common case, without indexing
+        # One join over the pieces of every row, without a string per row.
+        pieces = zip(itertools.repeat('{"line": '), map(str, map(_line, records)), itertools.repeat(", "),
+                     map(_json_members, verdicts), itertools.repeat(next(iter(tails.values()))))
+        return escape_jsonl("".join(itertools.chain.from_iterable(pieces)))
+    elif before == ("line",):
         lines = [f'{{"line": {records[i].line}, {verdicts[i].json_members}{tails[statuses[i]]}' for i in kept]
     else:
         lines = ["{" + "".join(f"{dumps(f)}: {dumps(getattr(records[i], f))}, " for f in before)
@@ -192,10 +216,13 @@ def run_scan(detector: Detector, inputs: list[str], options: InputOptions, sink:
     """Screen every record of ``inputs`` into ``sink``; returns the counts."""
     summary = Summary()
     started = time.monotonic()
-    task = functools.partial(screen_chunk, fmt=sink.fmt, fields=sink.fields, only=only)
+    # Account ids matter only to the allowlist; without one, a name's verdict is the same on every row.
+    with_ids = detector.allowlist_path is not None and "id" in sink.fields
+    task = functools.partial(screen_names, json_members=sink.fmt == "jsonl")
     meter = ByteMeter()
-    records = _all_records(inputs, options, meter)
-    for payload, counts in screen_chunks(detector, _chunks(records, summary), workers, task):
+    chunks = _chunks(_all_records(inputs, options, meter), summary)
+    for records, verdicts in _screened(detector, chunks, workers, with_ids, task):
+        payload, counts = format_chunk(records, verdicts, sink.fmt, sink.fields, only, detector.lexicon_version)
         sink.write(payload)
         summary.counts.update(counts)
         if progress is not None:
@@ -206,14 +233,51 @@ def run_scan(detector: Detector, inputs: list[str], options: InputOptions, sink:
     return summary
 
 
-def _all_records(inputs: list[str], options: InputOptions, meter: ByteMeter) -> Iterator[Record]:
+def _screened(detector: Detector, chunks: Iterator[list[Record]], workers: int, with_ids: bool,
+              task: Callable[[Detector, Any], list[Verdict]]) -> Iterator[tuple[list[Record], list[Verdict]]]:
+    """Each chunk with its verdicts, in order.  Verdicts of names met before come from a memo here, so the workers
+    screen only names new to the whole scan, each once, whichever worker meets it (account tables repeat names a
+    lot), and rows never travel to the workers."""
+    memo: dict[Any, Verdict] = {}
+    clears = 0  # how often the memo was emptied (when full): verdicts known at submission may have left it
+    pending: deque = deque()
+
+    def work() -> Iterator[tuple[list[str], list[str | None] | None]]:
+        for records in chunks:
+            keys = [(r.name, r.id) for r in records] if with_ids else list(map(_name, records))
+            known = list(map(memo.get, keys))
+            new = list(dict.fromkeys(itertools.compress(keys, map(operator.not_, known))))
+            pending.append((records, keys, known, new, clears))
+            yield ([k[0] for k in new], [k[1] for k in new]) if with_ids else (new, None)
+
+    for fresh in screen_chunks(detector, work(), workers, task):
+        records, keys, known, new, submitted = pending.popleft()
+        if len(memo) + len(fresh) > RECENT_NAMES:
+            memo.clear()
+            clears += 1
+        memo.update(zip(new, fresh))
+        if clears == submitted:  # every key is in the memo
+            yield records, list(map(memo.__getitem__, keys))
+        else:
+            found = dict(zip(new, fresh))
+            yield records, [v if v is not None else found[k] for k, v in zip(keys, known)]
+
+
+def _all_records(inputs: list[str], options: InputOptions, meter: ByteMeter) -> Iterator[list[Record]]:
     for path in inputs:
-        yield from read_records(path, options, opened=meter.track)
+        yield from read_batches(path, options, opened=meter.track)
         meter.next_file(path)
 
 
-def _chunks(records: Iterator[Record], summary: Summary) -> Iterator[list[Record]]:
-    while chunk := list(itertools.islice(records, CHUNK)):
+def _chunks(batches: Iterator[list[Record]], summary: Summary) -> Iterator[list[Record]]:
+    """The records again in lists of CHUNK (the last one shorter)."""
+    chunk: list[Record] = []
+    for batch in batches:
+        chunk += batch
+        while len(chunk) >= CHUNK:
+            summary.rows += CHUNK
+            yield chunk[:CHUNK]
+            del chunk[:CHUNK]
+    if chunk:
         summary.rows += len(chunk)
         yield chunk
-
