@@ -855,7 +855,34 @@ static PyObject *Screen_screen(Screen *self, PyObject *name) {
     Py_RETURN_TRUE;
 }
 
+/* word_spans(text) -> [(start, end)] where a word of the vocabulary may be (by hash: the caller checks), in the
+ * order CandidateIndex.words looks: by start, longest first. */
+static PyObject *Screen_word_spans(Screen *self, PyObject *text) {
+    if (!PyUnicode_Check(text)) { PyErr_SetString(PyExc_TypeError, "word_spans: expected a str"); return NULL; }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    PyObject *spans = PyList_New(0);
+    if (spans == NULL) return NULL;
+    for (Py_ssize_t i = 0; i + 1 < n; i++) {
+        uint64_t hash = WORD_SEED;
+        Py_ssize_t ends[MAX_WORD + 1], found = 0;
+        for (Py_ssize_t len = 1; len <= self->max_word && i + len <= n; len++) {
+            hash = word_step(hash, PyUnicode_READ(kind, data, i + len - 1));
+            if (len >= 2 && self->word_length[len] && map_get(&self->words, hash) != -1) ends[found++] = i + len;
+        }
+        while (found > 0) {
+            PyObject *span = Py_BuildValue("(nn)", i, ends[--found]);
+            if (span == NULL || PyList_Append(spans, span) < 0) { Py_XDECREF(span); Py_DECREF(spans); return NULL; }
+            Py_DECREF(span);
+        }
+    }
+    return spans;
+}
+
 static PyMethodDef Screen_methods[] = {
+    {"word_spans", (PyCFunction)Screen_word_spans, METH_O,
+     "word_spans(text) -> [(start, end)]: where words of the vocabulary may be, by start, longest first"},
     {"add_char", (PyCFunction)Screen_add_char, METH_VARARGS,
      "add_char(char, kind, text, keys): a character that is one token (kind 0 Han, 1 separator, 2 other), "
      "nothing (kind -1) or the Latin letter `text` (kind -2)"},

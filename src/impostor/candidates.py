@@ -13,6 +13,7 @@ import string
 from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Iterator
 
 from . import kernel
 from .normalize import HAN, SEPARATOR_KINDS, Normalizer, Token
@@ -103,6 +104,15 @@ class CandidateIndex:
         self.word_lengths = sorted({len(w) for w in self.vocabulary}, reverse=True)
         # Every word is at least two characters: positions whose first two do not open one are skipped.
         self.openings = {w[:2] for w in self.vocabulary}
+        # Region patterns by their suffix (nearly all have one), kept with their place in the registry's order.
+        self.patterns_by_suffix: dict[str, list[tuple[int, Pattern]]] = defaultdict(list)
+        self.patterns_without_suffix: list[tuple[int, Pattern]] = []
+        for place, pattern in enumerate(registry.patterns):
+            if pattern.suffix:
+                self.patterns_by_suffix[pattern.suffix].append((place, pattern))
+            else:
+                self.patterns_without_suffix.append((place, pattern))
+        self.suffix_lengths = sorted({len(suffix) for suffix in self.patterns_by_suffix})
         self.screen = self._screen() if self.searcher is not None else None
 
     # -- registry names -----------------------------------------------------------------------------------------
@@ -222,19 +232,10 @@ class CandidateIndex:
         """Every region name, title and keyword occurring in ``text`` (a variant form), in one pass."""
         hits = WordHits()
         vocabulary, registry = self.vocabulary, self.registry
-        n = len(text)
-        openings = self.openings
-        for i in range(n - 1):
-            if text[i:i + 2] not in openings:
-                continue
-            for length in self.word_lengths:
-                j = i + length
-                if j > n:
-                    continue
-                kinds = vocabulary.get(text[i:j])
-                if kinds is None:
-                    continue
-                word = text[i:j]
+        for i, j in self._spans(text):
+            word = text[i:j]
+            kinds = vocabulary.get(word)
+            if kinds is not None:
                 hit = Hit(i, j, word)
                 for kind in kinds:
                     if kind == "region":
@@ -246,15 +247,30 @@ class CandidateIndex:
         hits.patterns = self._patterns(text, hits.regions)
         return hits
 
+    def _spans(self, text: str) -> Iterator[tuple[int, int]]:
+        """Where words of the vocabulary may start and end, by start and longest first (the kernel's screen
+        finds them by hash; here every span that opens like a word)."""
+        if self.screen is not None:
+            yield from self.screen.word_spans(text)
+            return
+        n = len(text)
+        for i in range(n - 1):
+            if text[i:i + 2] in self.openings:
+                for length in self.word_lengths:
+                    if i + length <= n:
+                        yield i, i + length
+
     def _patterns(self, text: str, regions: list[tuple[Hit, list[RegionName]]]) -> list[tuple[Hit, Pattern, RegionName]]:
         """Region naming patterns in use: a region name with the pattern's words right before or after it."""
         found = []
+        by_suffix, lengths = self.patterns_by_suffix, self.suffix_lengths
         for hit, names in regions:
             before, after = text[: hit.start], text[hit.end:]
-            for pattern in self.registry.patterns:
+            # The patterns whose suffix follows the region (looked up by what follows), and those without one.
+            fitting = [entry for length in lengths if length <= len(after)
+                       for entry in by_suffix.get(after[:length], ())] + self.patterns_without_suffix
+            for _, pattern in sorted(fitting, key=lambda entry: entry[0]):
                 if pattern.prefix and not before.endswith(pattern.prefix):
-                    continue
-                if pattern.suffix and not after.startswith(pattern.suffix):
                     continue
                 region = next((r for r in names if r.level == 1 or not pattern.province_only), None)
                 if region is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from .chars import INVISIBLE, NOISE
@@ -94,8 +94,8 @@ class Decider:
         self.costs = costs
         self.scores = scores
         plain = {t: w for t, w in registry.affixes.items() if PERSON_SLOT not in w.text}
-        self.prefixes = {t for t, w in plain.items() if w.strength in ("prefix", "any")}
-        self.suffixes = {t for t, w in plain.items() if w.strength in ("suffix", "any")}
+        self.prefixes = frozenset(t for t, w in plain.items() if w.strength in ("prefix", "any"))
+        self.suffixes = frozenset(t for t, w in plain.items() if w.strength in ("suffix", "any"))
         # "记者{名}": a role word followed by a person's name closes the name (人民日报记者张三).
         self.person_suffixes = sorted((w.text.replace(PERSON_SLOT, "") for w in registry.affixes.values()
                                        if w.text.endswith(PERSON_SLOT)), key=len, reverse=True)
@@ -126,11 +126,12 @@ class Decider:
         # (市场监管局 is the generic local office, not a clipped 市场监管总局).
         exact = [(f, a) for f, a in alignments if a.cost == 0 and a.start == 0 and a.end == len(tokens)]
         fold_reasons: list[str] | None = None  # the same for every candidate: computed once, when first needed
+        nearest: tuple[float, Form] | None = None  # the closest registry name over budget, for a pass's reason
         for form, alignment in exact or alignments:
-            within_budget = alignment.cost <= self.costs.budget(form.length) + 1e-9
             score = self.costs.score(alignment.cost, form.length)
-            if not within_budget:
-                yield Signal(PASS, score, None, None, (f"nearest registry name {form.body.name} ({score:.2f})",))
+            if alignment.cost > self.costs.budget(form.length) + 1e-9:
+                if nearest is None or score > nearest[0]:
+                    nearest = (score, form)
                 continue
             affixes = self.affixes_around(tokens, alignment.start, alignment.end)
             if fold_reasons is None:
@@ -153,6 +154,9 @@ class Decider:
                 reasons[0] = f"carries the name {form.text} ({body.name}, {body.category})"
                 yield Signal(REVIEW, min(score, self.scores["carried_name"]), body.category, body.name,
                              tuple(reasons), span)
+        if nearest is not None:
+            score, form = nearest
+            yield Signal(PASS, score, None, None, (f"nearest registry name {form.body.name} ({score:.2f})",))
 
     def _initials_signals(self, evidence: Evidence):
         tokens = evidence.normalized.tokens
@@ -276,7 +280,12 @@ def op_reason(op) -> str:
     return f"{op.found}{sign}{op.expected} {op.channel}"
 
 
-def split_words(text: str, words: set[str]) -> list[str] | None:
+@lru_cache(maxsize=16)
+def _lengths(words: frozenset[str]) -> tuple[int, ...]:
+    return tuple(sorted({len(w) for w in words}))
+
+
+def split_words(text: str, words: frozenset[str]) -> list[str] | None:
     """Split ``text`` into known words and digit runs (shortest split), or None if it cannot be."""
     if not text:
         return []
@@ -290,7 +299,7 @@ def split_words(text: str, words: set[str]) -> list[str] | None:
         while j < n and text[j].isdigit():
             j += 1
         candidates = [j] if j > i else []
-        candidates += [i + len(w) for w in words if text.startswith(w, i)]
+        candidates += [i + k for k in _lengths(words) if i + k <= n and text[i:i + k] in words]
         for k in candidates:
             piece = text[i:k]
             if best[k] is None or len(best[k]) > len(best[i]) + 1:

@@ -10,8 +10,8 @@ registry name costs more the more distinctive it is (dropping 人民 from 最高
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple
 
 from . import kernel
 from .normalize import SYLLABLE, Token
@@ -28,6 +28,9 @@ CHANNELS = (IDENTICAL, LOOKALIKE, PINYIN, HOMOPHONE, NEAR_HOMOPHONE, NEAR_LOOKAL
             DELETED)
 # Scored substitutions beyond the per-token keys: (expected, found) -> (cost, channel).
 Substitutes = dict[tuple[str, str], tuple[float, str]]
+
+
+BUDGETS_KEPT = 128
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,15 @@ class Costs:
         return cls(**{k: int(v) if fields[k].type in (int, "int") else float(v)
                       for k, v in config.items() if k in fields})
 
+    def __post_init__(self) -> None:
+        # Budgets by length, computed once: the scorer and the decider ask for them per candidate.
+        object.__setattr__(self, "_budgets", [self._budget(n) for n in range(BUDGETS_KEPT)])
+
     def budget(self, length: int) -> float:
         """Total cost a registry name of ``length`` tokens may take and still be imitated (block)."""
+        return self._budgets[length] if length < BUDGETS_KEPT else self._budget(length)
+
+    def _budget(self, length: int) -> float:
         return max(self.budget_min, self.budget_per_char * length + self.budget_offset)
 
     def score(self, cost: float, length: int) -> float:
@@ -63,8 +73,7 @@ class Costs:
         return max(0.0, min(1.0, 1.0 - (1.0 - self.block_score) * cost / self.budget(length)))
 
 
-@dataclass(frozen=True)
-class Op:
+class Op(NamedTuple):  # a tuple: a scored name makes dozens of them
     """One step of an alignment: what became of one registry-name character (or an inserted name character)."""
 
     channel: str  # identical | look-alike | pinyin | homophone | ... | inserted | deleted
@@ -73,8 +82,9 @@ class Op:
     cost: float
 
 
-@dataclass(frozen=True)
-class Alignment:
+class Alignment(NamedTuple):
+    """A placement of a registry name inside a name, and its steps."""
+
     cost: float
     start: int  # token span of the name that reproduces the registry name
     end: int
@@ -127,17 +137,35 @@ class Scorer:
                 costs.insert_min_length)
 
     def align_all(self, forms: list[Form], name: tuple[Token, ...], detail: bool = False) -> list[tuple[Form, Alignment]]:
-        """Every placement (see ``align_python``) of each of ``forms`` inside ``name``.  A placement over budget
-        keeps its steps only with ``detail`` (explanations): otherwise only its cost says anything."""
+        """The placements (see ``align_python``) of ``forms`` inside ``name`` that can decide something: those
+        within budget, and the nearest one over budget (its score is a pass's reason).  With ``detail``
+        (explanations) every placement, with its steps."""
         found: list[tuple[Form, Alignment]] = []
-        if not forms:
-            return found
+        nearest: tuple[float, Form, float, int, int] | None = None  # the best-scored placement over budget
+        costs = self.costs
+        for form, cost, start, end, ops in self._placements(forms, name, detail):
+            if detail or cost <= costs.budget(form.length) + 1e-9:
+                found.append((form, Alignment(cost, start, end, ops)))
+                continue
+            score = costs.score(cost, form.length)
+            if nearest is None or score > nearest[0]:
+                nearest = (score, form, cost, start, end)
+        if nearest is not None:
+            _, form, cost, start, end = nearest
+            found.append((form, Alignment(cost, start, end, ())))
+        return found
+
+    def _placements(self, forms: list[Form], name: tuple[Token, ...],
+                    detail: bool) -> Iterator[tuple[Form, float, int, int, tuple[Op, ...]]]:
+        """(form, cost, start, end, steps) of every placement; the steps of one over budget are left out (empty)
+        unless ``detail``."""
         if self.aligner is None:
             for form in forms:
-                budget = self.costs.budget(form.length) + 1e-9
                 for a in self.align_python(form.tokens, self._form(form)[1], name):
-                    found.append((form, a if detail or a.cost <= budget else replace(a, ops=())))
-            return found
+                    yield form, a.cost, a.start, a.end, a.ops
+            return
+        if not forms:
+            return
         name_code = b"".join(t.code for t in name)
         fillers = self.fillers
         fills = array("d", [fillers.get(t.text, -1.0) for t in name]).tobytes()
@@ -146,11 +174,9 @@ class Scorer:
             pattern = form.tokens
             for cost, start, end, ops in self.aligner.align(code, deletes, name_code, fills,
                                                             self.costs.budget(form.length), detail):
-                steps = () if ops is None else tuple(
+                yield form, cost, start, end, () if ops is None else tuple(
                     Op(CHANNELS[c], pattern[i].text if i >= 0 else "", name[j].source if j >= 0 else "", op_cost)
                     for c, i, j, op_cost in ops)
-                found.append((form, Alignment(cost, start, end, steps)))
-        return found
 
     def _form(self, form: Form) -> tuple[bytes, list[float], bytes]:
         cached = self._forms.get(form.id)
