@@ -9,6 +9,7 @@ threshold leaves room for as many as the scorer could still accept.
 
 from __future__ import annotations
 
+import operator
 import string
 from array import array
 from collections import defaultdict
@@ -39,6 +40,7 @@ class WordHits:
 
 
 MAX_PAIR_BIT = 63
+_first, _second = operator.itemgetter(0), operator.itemgetter(1)
 MAX_SCREEN_WORD = 32  # the longest word the kernel's screen takes
 MAX_SCREEN_SYLLABLE = 12  # and the longest pinyin syllable
 
@@ -57,7 +59,7 @@ class CandidateIndex:
         for expected, found in substitutes:
             partners[found].append(normalizer.key_id("v", normalizer.tables.visual_of(expected)))
         self.partners = {ch: tuple(keys) for ch, keys in partners.items()}
-        # Postings by key pair: pairs[first key][second key] = [(form id, 1 << position of the pair in the name)].
+        # Postings by key pair: pairs[first key][second key] = [(form id, position of the pair in the name)].
         # Nested, so that a first key no registry name starts a pair with costs one lookup, not one per second key.
         # Positions past MAX_PAIR_BIT share its bit (the compiled kernel keeps 64 per name).
         self.pairs: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
@@ -65,16 +67,22 @@ class CandidateIndex:
         # The least a match through each kind of key costs; a registry name is indexed only under key pairs it
         # could still afford (two homophones never fit a 3-character name's budget, so 杨氏 is no candidate for 央视).
         floor = {"v": 0.0, "s": costs.pinyin, "p": min(costs.homophone, costs.near_homophone)}
+        # A registry token is indexed under its keys and its readings spelled in Latin (renmin for 人民); per
+        # token code, computed once.
+        index_keys: dict[bytes, tuple[int, ...]] = {}
         for form in registry.forms:
             tokens = form.tokens
             budget = costs.budget(form.length)
-            keys = [t.keys + tuple(normalizer.key_id("s", r) for r in t.readings) for t in tokens]
+            keys = [index_keys.get(t.code) or index_keys.setdefault(t.code, t.keys + tuple(
+                normalizer.key_id("s", r) for r in t.readings)) for t in tokens]
             kinds = normalizer.key_kinds
             for i in range(len(tokens) - 1):
+                posting = (form.id, min(i, MAX_PAIR_BIT))
                 for a in keys[i]:
+                    least, following = floor[kinds[a]], self.pairs[a]
                     for b in keys[i + 1]:
-                        if floor[kinds[a]] + floor[kinds[b]] <= budget:
-                            self.pairs[a][b].append((form.id, 1 << min(i, MAX_PAIR_BIT)))
+                        if least + floor[kinds[b]] <= budget:
+                            following[b].append(posting)
             if form.length >= 3 and all(t.readings for t in tokens):
                 self.initials["".join(t.readings[0][0] for t in tokens)].append(form.id)
         # A key pair shared by very many registry names (科技 in 100,000 company names) says nothing about which
@@ -87,8 +95,8 @@ class CandidateIndex:
             if kept:
                 index[a] = kept
             for postings in kept.values():
-                for form_id, bit in postings:
-                    covered[form_id] |= bit
+                for form_id, position in postings:
+                    covered[form_id] |= 1 << position
         self.pairs = index
         self.required = [min(self.required_pairs(form.length), covered[form.id].bit_count())
                          for form in registry.forms]
@@ -127,9 +135,8 @@ class CandidateIndex:
         for a, following in self.pairs.items():
             for b, postings in following.items():
                 pairs.append(a << 32 | b)
-                for form_id, bit in postings:
-                    forms.append(form_id)
-                    bits.append(bit.bit_length() - 1)
+                forms.extend(map(_first, postings))
+                bits.extend(map(_second, postings))
                 offsets.append(len(forms))
         return kernel.compiled.Searcher(pairs, offsets, forms, bits, array("i", self.required),
                                         array("i", [form.length for form in self.registry.forms]),
@@ -208,8 +215,8 @@ class CandidateIndex:
                     postings = following.get(b)
                     if postings:
                         get = matched.get
-                        for form_id, bit in postings:
-                            matched[form_id] = get(form_id, 0) | bit
+                        for form_id, position in postings:
+                            matched[form_id] = get(form_id, 0) | 1 << position
         forms = self.registry.forms
         required = self.required
         scored = []

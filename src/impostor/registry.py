@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .lexicon import FileSpec, LexiconError, Table, read_manifest, read_table
-from .normalize import Normalizer, Token
+from .normalize import Normalized, Normalizer, Token
 
 REGION_SLOT, PROVINCE_SLOT, PARTY_SLOT = "{地}", "{省}", "{党委}"
 PARTY_COMMITTEES = ("省委", "市委", "县委", "区委", "州委")
@@ -199,12 +199,20 @@ def _add_regions(registry: Registry, spec: FileSpec, row: dict[str, str], varian
 
 
 def _add_forms(registry: Registry, rows, normalizer: Normalizer, generic_words: set[str]) -> None:
+    normalized: dict[str, Normalized] = {}  # each text is normalized once (a name and its forms repeat)
+
+    def normalize(text: str) -> Normalized:
+        found = normalized.get(text)
+        if found is None:
+            found = normalized[text] = normalizer.normalize(text)
+        return found
+
     bodies: dict[str, Body] = {}
     form_bodies: dict[str, list[tuple[Body, bool, str]]] = defaultdict(list)
     for spec, table, lineno, row in rows:
         col = spec.columns
         name = row[col["name"]]
-        key = normalizer.normalize(name).variant
+        key = normalize(name).variant
         if len(key) < 2:
             raise LexiconError(table.path, lineno, f"name {name!r} is shorter than two characters after normalization")
         body = bodies.get(key)
@@ -215,7 +223,7 @@ def _add_forms(registry: Registry, rows, normalizer: Normalizer, generic_words: 
         texts = [(name, False)]
         texts += [(a.strip(), True) for a in row.get(col.get("aliases", ""), "").split("|") if a.strip()]
         for text, is_alias in texts:
-            v = normalizer.normalize(text).variant
+            v = normalize(text).variant
             if len(v) < 2:
                 continue
             entries = form_bodies[v]
@@ -227,7 +235,7 @@ def _add_forms(registry: Registry, rows, normalizer: Normalizer, generic_words: 
         entries.sort(key=lambda e: e[1])
         body, is_alias, text = entries[0]
         weak = v in generic_words or (is_alias and len(v) <= 3 and v.endswith(GENERIC_OFFICE_ENDINGS))
-        tokens = normalizer.normalize(text).tokens
+        tokens = normalize(text).tokens
         registry.forms.append(Form(len(registry.forms), text, tokens, body, is_alias, weak))
 
 
