@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from impostor import kernel
+from impostor import Detector, kernel
 from impostor.candidates import CandidateIndex
 from impostor.decide import PASS, Verdict
 from impostor.records import OK, Record, format_rows
@@ -140,3 +140,43 @@ def test_jsonl_fast_path_writes_what_the_general_formatter_writes(detector, fiel
         fast = jsonl_rows(records, verdicts, statuses, kept, fields, detector.lexicon_version)
         assert fast == format_rows(rows, fields, "jsonl")
         assert [json.loads(line)["line"] for line in fast.splitlines()] == [records[i].line for i in kept]
+
+
+def naive_postings(index: CandidateIndex, detector) -> tuple[dict, list[int]]:
+    """The key-pair index built the obvious way, one posting at a time (what the numpy build must equal)."""
+    costs, normalizer = detector.costs, detector.normalizer
+    floor = {"v": 0.0, "s": costs.pinyin, "p": min(costs.homophone, costs.near_homophone)}
+    pairs: dict = {}
+    for form in detector.registry.forms:
+        keys = [t.keys + tuple(normalizer.key_id("s", r) for r in t.readings) for t in form.tokens]
+        for i in range(form.length - 1):
+            for a in keys[i]:
+                for b in keys[i + 1]:
+                    if floor[normalizer.key_kinds[a]] + floor[normalizer.key_kinds[b]] <= costs.budget(form.length):
+                        pairs.setdefault(a, {}).setdefault(b, []).append((form.id, min(i, 63)))
+    kept = {a: {b: p for b, p in following.items() if len(p) <= index.max_postings} for a, following in pairs.items()}
+    kept = {a: following for a, following in kept.items() if following}
+    covered = [0] * len(detector.registry.forms)
+    for following in kept.values():
+        for postings in following.values():
+            for form_id, position in postings:
+                covered[form_id] |= 1 << position
+    required = [min(index.required_pairs(f.length), covered[f.id].bit_count()) for f in detector.registry.forms]
+    return kept, required
+
+
+def test_index_build_equals_the_naive_construction(detector, reference, tmp_path):
+    index, _ = reference
+    assert naive_postings(index, detector) == (index.pairs, index.required.tolist())
+    # A registry where one pair (科技) is shared by more names than max_postings: left out, and required shrinks.
+    brands = tmp_path / "brands.tsv"
+    brands.write_text("name\n" + "".join(f"{a}{b}科技\n" for a in "东南西北中" for b in "甲乙丙丁戊己庚辛壬癸"),
+                      encoding="utf-8")
+    small = Detector(registries=[brands])
+    small_index = CandidateIndex(small.registry, small.normalizer, small.costs, small.substitutes, max_postings=20,
+                                 compiled=False)
+    pairs, required = naive_postings(small_index, small)
+    assert (pairs, required) == (small_index.pairs, small_index.required.tolist())
+    ke = small.normalizer.key_id("v", small.tables.visual_of("科"))
+    ji = small.normalizer.key_id("v", small.tables.visual_of("技"))
+    assert ji not in small_index.pairs.get(ke, {})

@@ -9,12 +9,13 @@ threshold leaves room for as many as the scorer could still accept.
 
 from __future__ import annotations
 
-import operator
 import string
-from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Iterator
+from functools import cached_property
+from typing import Iterator, NamedTuple
+
+import numpy as np
 
 from . import kernel
 from .normalize import HAN, SEPARATOR_KINDS, Normalizer, Token
@@ -40,7 +41,17 @@ class WordHits:
 
 
 MAX_PAIR_BIT = 63
-_first, _second = operator.itemgetter(0), operator.itemgetter(1)
+BUILD_SLICE = 1 << 15  # registry pairs per step of the index build
+
+
+class Postings(NamedTuple):
+    """The key-pair index as arrays: the postings of keys[k] are forms and positions[offsets[k]:offsets[k + 1]]."""
+
+    keys: np.ndarray  # uint64: first key << 32 | second key, sorted
+    offsets: np.ndarray  # int64, len(keys) + 1
+    forms: np.ndarray  # int32: registry form ids
+    positions: np.ndarray  # uint8: the pair's position in the form (up to MAX_PAIR_BIT)
+    covered_pairs: np.ndarray  # int64 per form: how many of its pair positions are indexed
 MAX_SCREEN_WORD = 32  # the longest word the kernel's screen takes
 MAX_SCREEN_SYLLABLE = 12  # and the longest pinyin syllable
 
@@ -59,48 +70,18 @@ class CandidateIndex:
         for expected, found in substitutes:
             partners[found].append(normalizer.key_id("v", normalizer.tables.visual_of(expected)))
         self.partners = {ch: tuple(keys) for ch, keys in partners.items()}
-        # Postings by key pair: pairs[first key][second key] = [(form id, position of the pair in the name)].
-        # Nested, so that a first key no registry name starts a pair with costs one lookup, not one per second key.
-        # Positions past MAX_PAIR_BIT share its bit (the compiled kernel keeps 64 per name).
-        self.pairs: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
         self.initials: dict[str, list[int]] = defaultdict(list)
-        # The least a match through each kind of key costs; a registry name is indexed only under key pairs it
-        # could still afford (two homophones never fit a 3-character name's budget, so 杨氏 is no candidate for 央视).
-        floor = {"v": 0.0, "s": costs.pinyin, "p": min(costs.homophone, costs.near_homophone)}
-        # A registry token is indexed under its keys and its readings spelled in Latin (renmin for 人民); per
-        # token code, computed once.
-        index_keys: dict[bytes, tuple[int, ...]] = {}
         for form in registry.forms:
-            tokens = form.tokens
-            budget = costs.budget(form.length)
-            keys = [index_keys.get(t.code) or index_keys.setdefault(t.code, t.keys + tuple(
-                normalizer.key_id("s", r) for r in t.readings)) for t in tokens]
-            kinds = normalizer.key_kinds
-            for i in range(len(tokens) - 1):
-                posting = (form.id, min(i, MAX_PAIR_BIT))
-                for a in keys[i]:
-                    least, following = floor[kinds[a]], self.pairs[a]
-                    for b in keys[i + 1]:
-                        if least + floor[kinds[b]] <= budget:
-                            following[b].append(posting)
-            if form.length >= 3 and all(t.readings for t in tokens):
-                self.initials["".join(t.readings[0][0] for t in tokens)].append(form.id)
-        # A key pair shared by very many registry names (科技 in 100,000 company names) says nothing about which
-        # one is meant and would make every name that carries it a candidate of all of them: it is left out of the
-        # index, and a registry name needs correspondingly fewer of its remaining pairs.
-        covered = [0] * len(registry.forms)
-        index: dict[int, dict[int, list[tuple[int, int]]]] = {}
-        for a, following in self.pairs.items():
-            kept = {b: postings for b, postings in following.items() if len(postings) <= max_postings}
-            if kept:
-                index[a] = kept
-            for postings in kept.values():
-                for form_id, position in postings:
-                    covered[form_id] |= 1 << position
-        self.pairs = index
-        self.required = [min(self.required_pairs(form.length), covered[form.id].bit_count())
-                         for form in registry.forms]
+            if form.length >= 3 and all(t.readings for t in form.tokens):
+                self.initials["".join(t.readings[0][0] for t in form.tokens)].append(form.id)
+        self.max_postings = max_postings
+        self.postings: Postings | None = self._build_postings(registry, normalizer, costs)
+        lengths = np.array([form.length for form in registry.forms], dtype=np.int64)
+        self.required = np.minimum([self.required_pairs(n) for n in lengths] if len(lengths) else [],
+                                   self.postings.covered_pairs).astype(np.int32)
         self.searcher = self._compile() if compiled and kernel.compiled is not None else None
+        if self.searcher is not None:
+            self.postings = None  # the kernel holds its own copy; the Python reference alone reads these
         self.normalizer = normalizer
         self._taught: set[str] = set()  # characters the kernel's screen has been told about
         # One vocabulary for the exact word lookups: regions, titles and keywords in one pass over a name.
@@ -129,18 +110,94 @@ class CandidateIndex:
         breakable = int(self.costs.budget(length) / self.costs.insert)
         return max(1, (length - 1) - breakable)
 
+    def _build_postings(self, registry: Registry, normalizer: Normalizer, costs: Costs) -> Postings:
+        """Every registry name under the key pairs of its neighbouring tokens, as sorted arrays (built with numpy:
+        100,000 custom names make millions of postings).
+
+        A token is indexed under its keys and its readings spelled in Latin (renmin for 人民).  A registry name
+        is indexed only under key pairs it could still afford: the least a match through each kind of key costs
+        (two homophones never fit a 3-character name's budget, so 杨氏 is no candidate for 央视).  A key pair
+        shared by very many registry names (科技 in 100,000 company names) says nothing about which one is meant
+        and would make every name carrying it a candidate of all of them: it is left out, and a registry name
+        needs correspondingly fewer of its remaining pairs (``covered_pairs``)."""
+        floor = {"v": 0.0, "s": costs.pinyin, "p": min(costs.homophone, costs.near_homophone)}
+        kinds = normalizer.key_kinds
+        types: dict[bytes, int] = {}  # distinct tokens (by code) -> row of the key tables
+        type_keys: list[tuple[int, ...]] = []
+        sequence: list[int] = []
+        for form in registry.forms:
+            for t in form.tokens:
+                row = types.get(t.code)
+                if row is None:
+                    row = types[t.code] = len(type_keys)
+                    type_keys.append(t.keys + tuple(normalizer.key_id("s", r) for r in t.readings))
+                sequence.append(row)
+        forms = len(registry.forms)
+        width = max(map(len, type_keys), default=1)
+        keys = np.full((len(type_keys) + 1, width), -1, dtype=np.int64)
+        least = np.full((len(type_keys) + 1, width), np.inf)
+        for row, found in enumerate(type_keys):
+            keys[row, :len(found)] = found
+            least[row, :len(found)] = [floor[kinds[k]] for k in found]
+        lengths = np.array([form.length for form in registry.forms], dtype=np.int64)
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if forms else np.zeros(0, dtype=np.int64)
+        form_of = np.repeat(np.arange(forms), lengths)
+        position = np.arange(len(sequence)) - np.repeat(starts, lengths)
+        first = np.nonzero(position < np.repeat(lengths - 1, lengths))[0]  # tokens with a next one in their name
+        sequence_array = np.array(sequence, dtype=np.int64)
+        left, right = sequence_array[first], sequence_array[first + 1]
+        pair_form = form_of[first].astype(np.int32)
+        pair_position = np.minimum(position[first], MAX_PAIR_BIT).astype(np.uint8)
+        budgets = np.array([costs.budget(n) for n in range(int(lengths.max(initial=0)) + 1)])[lengths][pair_form]
+        # Every (key of the left token, key of the right token) a name can afford, in the order of a nested loop;
+        # a slice of pairs at a time, to bound the memory of the width × width tables.
+        found_keys, found_pairs = [], []
+        for lo in range(0, len(left), BUILD_SLICE):
+            l, r, b = left[lo:lo + BUILD_SLICE], right[lo:lo + BUILD_SLICE], budgets[lo:lo + BUILD_SLICE]
+            pair, x, y = np.nonzero(least[l][:, :, None] + least[r][:, None, :] <= b[:, None, None])
+            found_keys.append((keys[l[pair], x].astype(np.uint64) << np.uint64(32)) | keys[r[pair], y].astype(np.uint64))
+            found_pairs.append((pair + lo).astype(np.int32))
+        pair_keys = np.concatenate(found_keys) if found_keys else np.zeros(0, dtype=np.uint64)
+        pair = np.concatenate(found_pairs) if found_pairs else np.zeros(0, dtype=np.int32)
+        del found_keys, found_pairs
+        order = np.argsort(pair_keys, kind="stable")  # postings of one key pair stay in registry order
+        pair_keys, pair = pair_keys[order], pair[order]
+        del order
+        posting_form, posting_position = pair_form[pair], pair_position[pair]
+        del pair
+        # The distinct key pairs (pair_keys is sorted) and how many postings each has.
+        runs = np.flatnonzero(np.concatenate(([True], pair_keys[1:] != pair_keys[:-1]))) if len(pair_keys) \
+            else np.zeros(0, dtype=np.int64)
+        unique = pair_keys[runs]
+        counts = np.diff(np.append(runs, len(pair_keys)))
+        del pair_keys
+        kept = counts <= self.max_postings
+        in_kept = np.repeat(kept, counts)
+        posting_form, posting_position = posting_form[in_kept], posting_position[in_kept]
+        covered = np.zeros(forms, dtype=np.uint64)
+        np.bitwise_or.at(covered, posting_form, np.left_shift(np.uint64(1), posting_position.astype(np.uint64)))
+        return Postings(unique[kept], np.concatenate(([0], np.cumsum(counts[kept]))).astype(np.int64), posting_form,
+                        posting_position, np.bitwise_count(covered).astype(np.int64))
+
+    @cached_property
+    def pairs(self) -> dict[int, dict[int, list[tuple[int, int]]]]:
+        """The postings as pairs[first key][second key] = [(form id, position of the pair)], for ``search_python``
+        (nested, so that a first key no registry name starts a pair with costs one lookup)."""
+        postings = self.postings
+        assert postings is not None, "the compiled kernel holds the postings"
+        pairs: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(dict)
+        forms, positions, offsets = postings.forms.tolist(), postings.positions.tolist(), postings.offsets.tolist()
+        for k, key in enumerate(postings.keys.tolist()):
+            pairs[key >> 32][key & 0xFFFFFFFF] = list(zip(forms[offsets[k]:offsets[k + 1]],
+                                                          positions[offsets[k]:offsets[k + 1]]))
+        return dict(pairs)
+
     def _compile(self):
-        """The index as flat arrays for the compiled kernel's searcher."""
-        pairs, offsets, forms, bits = array("Q"), array("q", [0]), array("i"), array("B")
-        for a, following in self.pairs.items():
-            for b, postings in following.items():
-                pairs.append(a << 32 | b)
-                forms.extend(map(_first, postings))
-                bits.extend(map(_second, postings))
-                offsets.append(len(forms))
-        return kernel.compiled.Searcher(pairs, offsets, forms, bits, array("i", self.required),
-                                        array("i", [form.length for form in self.registry.forms]),
-                                        self.max_candidates)
+        """The index for the compiled kernel's searcher."""
+        postings = self.postings
+        return kernel.compiled.Searcher(postings.keys, postings.offsets, postings.forms, postings.positions,
+                                        self.required, np.array([f.length for f in self.registry.forms],
+                                                                dtype=np.int32), self.max_candidates)
 
     # -- the screen -------------------------------------------------------------------------------------------
     def _screen(self):

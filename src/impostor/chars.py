@@ -82,7 +82,7 @@ class CharTables:
 
     def _table(self, name: str, required: tuple[str, ...]):
         table = read_table(self.dir / name, required=required, codepoints=True)
-        self.sources.append(table)
+        self.sources.append(table.source())
         return table
 
     def _map(self, name: str) -> dict[str, str]:

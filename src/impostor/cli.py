@@ -273,11 +273,11 @@ def lexicon_list(**options: Any) -> None:
         kind = kinds.get(table.path.resolve(), "custom")
         if detector.denylist_path is not None and table.path == detector.denylist_path:
             kind = "denylist"
-        click.echo("\t".join((_shown_path(table.path, detector), kind, str(len(table.rows)),
+        click.echo("\t".join((_shown_path(table.path, detector), kind, str(table.rows),
                               table.meta.get("source", ""), table.meta.get("version", ""),
                               table.meta.get("licence", ""))))
     for table in detector.tables.sources:
-        click.echo("\t".join((_shown_path(table.path, detector), "characters", str(len(table.rows)),
+        click.echo("\t".join((_shown_path(table.path, detector), "characters", str(table.rows),
                               table.meta.get("source", ""), table.meta.get("version", ""),
                               table.meta.get("licence", ""))))
 

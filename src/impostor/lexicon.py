@@ -11,7 +11,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -43,6 +43,17 @@ class Table:
     meta: dict[str, str]
     columns: tuple[str, ...]
     rows: tuple[tuple[int, dict[str, str]], ...]
+
+    def source(self) -> "Source":
+        return Source(self.path, self.meta, len(self.rows))
+
+
+class Source(NamedTuple):
+    """What is kept of a table once read (for ``impostor lexicon list``): its file, metadata and row count."""
+
+    path: Path
+    meta: dict[str, str]
+    rows: int
 
 
 def decode_field(text: str) -> str:

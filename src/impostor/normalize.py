@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Callable
 
 from .chars import MAX_READINGS, CharTables, Fold, is_han
@@ -59,7 +59,7 @@ class Normalized:
         raw = self.raw[:MAX_NAME_CHARS]
         return tuple(step for ch in raw for step in self.fold(ch).steps)
 
-    @property
+    @cached_property
     def variant(self) -> str:
         """Same text, other encoding or script form: 人民曰報網 → 人民曰报网."""
         return "".join(t.text for t in self.tokens)

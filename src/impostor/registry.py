@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .lexicon import FileSpec, LexiconError, Table, read_manifest, read_table
+from .lexicon import FileSpec, LexiconError, Source, Table, read_manifest, read_table
 from .normalize import Normalized, Normalizer, Token
 
 REGION_SLOT, PROVINCE_SLOT, PARTY_SLOT = "{地}", "{省}", "{党委}"
@@ -93,7 +93,7 @@ class Registry:
     synonyms: dict[tuple[str, str], float] = field(default_factory=dict)  # same-kind words, both directions
     fillers: dict[str, float] = field(default_factory=dict)  # characters added or dropped at a lower cost
     weights: dict[str, float] = field(default_factory=dict)  # visual key -> distinctiveness in [0, 1]
-    sources: list[Table] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
 
     @property
     def bodies(self) -> list[Body]:
@@ -113,7 +113,7 @@ def build_registry(manifest: Path, normalizer: Normalizer, extra: list[FileSpec]
     entity_rows: list[tuple[FileSpec, Table, int, dict[str, str]]] = []
     for spec in specs:
         table = read_table(spec.path, required=(spec.columns["name"],), provenance=spec.provenance)
-        registry.sources.append(table)
+        registry.sources.append(table.source())
         col = spec.columns
         for lineno, row in table.rows:
             name = row[col["name"]]
