@@ -221,26 +221,23 @@ static PyObject *trace(const Aligner *self, Py_ssize_t m, Py_ssize_t n, Py_ssize
     return Py_BuildValue("(dnnN)", self->cost[m * width + end], j, end, tuple);
 }
 
-static PyObject *Aligner_align(Aligner *self, PyObject *args) {
-    Py_buffer pattern, deletes_view, name, fills_view;
-    double budget;
-    int detail;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*dp", &pattern, &deletes_view, &name, &fills_view, &budget, &detail))
-        return NULL;
+/* The placements of one pattern in one name (see align); NULL with an exception on error. */
+static PyObject *align_one(Aligner *self, const Py_buffer *pattern, const Py_buffer *deletes_view,
+                           const Py_buffer *name, const Py_buffer *fills_view, double budget, int detail) {
     PyObject *result = NULL;
     Py_ssize_t token_size = TOKEN_FIELDS * sizeof(int32_t);
-    Py_ssize_t m = pattern.len / token_size, n = name.len / token_size;
-    if (pattern.len % token_size || name.len % token_size || deletes_view.len != m * (Py_ssize_t)sizeof(double)
-        || fills_view.len != n * (Py_ssize_t)sizeof(double)) {
+    Py_ssize_t m = pattern->len / token_size, n = name->len / token_size;
+    if (pattern->len % token_size || name->len % token_size || deletes_view->len != m * (Py_ssize_t)sizeof(double)
+        || fills_view->len != n * (Py_ssize_t)sizeof(double)) {
         PyErr_SetString(PyExc_ValueError, "align: token codes and cost arrays do not fit together");
-        goto done;
+        return NULL;
     }
-    if (ensure(self, (size_t)(m + 1) * (size_t)(n + 1) + 1) < 0) goto done;
+    if (ensure(self, (size_t)(m + 1) * (size_t)(n + 1) + 1) < 0) return NULL;
     double *inserts = PyMem_Malloc((n + 1) * sizeof(double));
     uint8_t *insert_channel = PyMem_Malloc(n + 1);
-    if (!inserts || !insert_channel) { PyMem_Free(inserts); PyMem_Free(insert_channel); PyErr_NoMemory(); goto done; }
-    const int32_t *p = pattern.buf, *t = name.buf;
-    const double *deletes = deletes_view.buf, *fills = fills_view.buf;
+    if (!inserts || !insert_channel) { PyMem_Free(inserts); PyMem_Free(insert_channel); return PyErr_NoMemory(); }
+    const int32_t *p = pattern->buf, *t = name->buf;
+    const double *deletes = deletes_view->buf, *fills = fills_view->buf;
     /* Inserting a copy of the previous character is decoration; shorter registry names take no insertions. */
     double insert_cost = m >= self->insert_min_length ? self->insert : 1.0;
     for (Py_ssize_t j = 0; j < n; j++) {
@@ -297,13 +294,51 @@ static PyObject *Aligner_align(Aligner *self, PyObject *args) {
     }
     PyMem_Free(inserts);
     PyMem_Free(insert_channel);
-done:
-    PyBuffer_Release(&pattern); PyBuffer_Release(&deletes_view); PyBuffer_Release(&name);
-    PyBuffer_Release(&fills_view);
     return result;
 }
 
+static PyObject *Aligner_align(Aligner *self, PyObject *args) {
+    Py_buffer pattern, deletes, name, fills;
+    double budget;
+    int detail;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*dp", &pattern, &deletes, &name, &fills, &budget, &detail)) return NULL;
+    PyObject *result = align_one(self, &pattern, &deletes, &name, &fills, budget, detail);
+    PyBuffer_Release(&pattern); PyBuffer_Release(&deletes); PyBuffer_Release(&name); PyBuffer_Release(&fills);
+    return result;
+}
+
+/* align_many(patterns, name, fills, detail): align for each (pattern, deletes, budget) of `patterns`, in one call. */
+static PyObject *Aligner_align_many(Aligner *self, PyObject *args) {
+    PyObject *patterns_obj;
+    Py_buffer name, fills;
+    int detail;
+    if (!PyArg_ParseTuple(args, "Oy*y*p", &patterns_obj, &name, &fills, &detail)) return NULL;
+    PyObject *results = NULL;
+    PyObject *patterns = PySequence_Fast(patterns_obj, "align_many: patterns must be a sequence");
+    if (patterns == NULL) goto done;
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(patterns);
+    results = PyList_New(count);
+    for (Py_ssize_t k = 0; results != NULL && k < count; k++) {
+        Py_buffer pattern, deletes;
+        double budget;
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(patterns, k), "y*y*d", &pattern, &deletes, &budget)) {
+            Py_CLEAR(results);
+            break;
+        }
+        PyObject *placements = align_one(self, &pattern, &deletes, &name, &fills, budget, detail);
+        PyBuffer_Release(&pattern); PyBuffer_Release(&deletes);
+        if (placements == NULL) { Py_CLEAR(results); break; }
+        PyList_SET_ITEM(results, k, placements);
+    }
+    Py_DECREF(patterns);
+done:
+    PyBuffer_Release(&name); PyBuffer_Release(&fills);
+    return results;
+}
+
 static PyMethodDef Aligner_methods[] = {
+    {"align_many", (PyCFunction)Aligner_align_many, METH_VARARGS,
+     "align_many([(pattern, deletes, budget), ...], name, fills, detail) -> [align(...) for each]"},
     {"align", (PyCFunction)Aligner_align, METH_VARARGS,
      "align(pattern, deletes, name, fills, budget, detail) -> [(cost, start, end, ops or None)]"},
     {NULL, NULL, 0, NULL}};

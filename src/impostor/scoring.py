@@ -125,7 +125,7 @@ class Scorer:
         self.fillers = fillers
         self.weight = weight
         self._pairs: dict[tuple[str, str, str], tuple[float, str]] = {}
-        self._forms: dict[int, tuple[bytes, list[float], bytes]] = {}  # form id -> (code, delete costs, as bytes)
+        self._forms: dict[int, tuple[bytes, list[float], tuple[bytes, bytes, float]]] = {}  # by form id: see _form
         self.aligner = None
         if compiled and kernel.compiled is not None:
             listed = list(substitutes.items())
@@ -169,24 +169,25 @@ class Scorer:
         name_code = b"".join(t.code for t in name)
         fillers = self.fillers
         fills = array("d", [fillers.get(t.text, -1.0) for t in name]).tobytes()
-        for form in forms:
-            code, _, deletes = self._form(form)
+        placed = self.aligner.align_many([self._form(form)[2] for form in forms], name_code, fills, detail)
+        for form, placements in zip(forms, placed):
             pattern = form.tokens
-            for cost, start, end, ops in self.aligner.align(code, deletes, name_code, fills,
-                                                            self.costs.budget(form.length), detail):
+            for cost, start, end, ops in placements:
                 yield form, cost, start, end, () if ops is None else tuple(
                     Op(CHANNELS[c], pattern[i].text if i >= 0 else "", name[j].source if j >= 0 else "", op_cost)
                     for c, i, j, op_cost in ops)
 
-    def _form(self, form: Form) -> tuple[bytes, list[float], bytes]:
+    def _form(self, form: Form) -> tuple[bytes, list[float], tuple[bytes, bytes, float]]:
+        """A registry form's token codes, its delete costs, and both packed with its budget for the kernel."""
         cached = self._forms.get(form.id)
         if cached is None:
             costs, fillers = self.costs, self.fillers
             # Deleting a character of the registry name costs more the more distinctive it is.
             deletes = [fillers.get(p.text) or costs.delete_base + costs.delete_weight * self.weight(p)
                        for p in form.tokens]
-            cached = self._forms[form.id] = (b"".join(t.code for t in form.tokens), deletes,
-                                             array("d", deletes).tobytes())
+            code = b"".join(t.code for t in form.tokens)
+            cached = self._forms[form.id] = (code, deletes, (code, array("d", deletes).tobytes(),
+                                                             costs.budget(form.length)))
         return cached
 
     def substitution(self, expected: Token, found: Token) -> tuple[float, str]:
