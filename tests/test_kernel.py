@@ -1,6 +1,6 @@
 """The compiled kernel does exactly what the pure-Python reference does: the same candidates in the same order,
-the same alignments, and its screen passes a name only when the full path would find nothing at all.  The JSONL
-fast path writes what the general formatter writes."""
+the same alignments, and its screen passes a name only when the full path would find nothing at all.  The JSONL,
+CSV and TSV fast paths write what the general formatter writes."""
 
 import csv
 import json
@@ -17,7 +17,7 @@ from impostor import Detector, kernel
 from impostor.candidates import CandidateIndex
 from impostor.decide import PASS, Verdict
 from impostor.records import OK, Record, format_rows
-from impostor.scan import jsonl_rows, output_fields
+from impostor.scan import delimited_rows, jsonl_rows, output_fields
 from impostor.scoring import Scorer
 
 pytestmark = pytest.mark.skipif(kernel.compiled is None, reason="built without the compiled kernel")
@@ -121,9 +121,10 @@ def test_pure_python_fallback_gives_the_same_verdicts(tmp_path):
     assert len(outputs["python"].splitlines()) == len(names)
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "tsv"])
 @pytest.mark.parametrize("fields", [output_fields(False, False, False), output_fields(True, True, True),
                                     output_fields(False, True, False), output_fields(True, False, True)])
-def test_jsonl_fast_path_writes_what_the_general_formatter_writes(detector, fields):
+def test_fast_paths_write_what_the_general_formatter_writes(detector, fields, fmt):
     names = ["人民曰报首发", "张三", "", "夏爽律师", "a\u2028b", "人民曰报首发", "\"quoted\"\\", "x" * 300]
     statuses = [OK, OK, "empty", OK, OK, "invalid-encoding", OK, OK]
     records = [Record("in.csv", i + 1, f"id{i}" if i % 2 else None, n, s)
@@ -137,9 +138,12 @@ def test_jsonl_fast_path_writes_what_the_general_formatter_writes(detector, fiel
             row.update(file=records[i].file, line=records[i].line, id=records[i].id, status=statuses[i],
                        lexicon_version=detector.lexicon_version)
             rows.append(row)
-        fast = jsonl_rows(records, verdicts, statuses, kept, fields, detector.lexicon_version)
-        assert fast == format_rows(rows, fields, "jsonl")
-        assert [json.loads(line)["line"] for line in fast.splitlines()] == [records[i].line for i in kept]
+        if fmt == "jsonl":
+            fast = jsonl_rows(records, verdicts, statuses, kept, fields, detector.lexicon_version)
+            assert [json.loads(line)["line"] for line in fast.splitlines()] == [records[i].line for i in kept]
+        else:
+            fast = delimited_rows(records, verdicts, statuses, kept, fields, detector.lexicon_version, fmt)
+        assert fast == format_rows(rows, fields, fmt)
 
 
 def naive_postings(index: CandidateIndex, detector) -> tuple[dict, list[int]]:

@@ -46,6 +46,13 @@ class Verdict:
                 "status": self.status}
 
     @cached_property
+    def cells(self) -> tuple[str, str, float, str, str, str]:
+        """The members of ``to_dict`` but status as CSV/TSV cells (None as "", reasons joined by "; "), made once
+        per verdict, like ``json_members``."""
+        return (self.name, self.decision, round(self.score, 3), self.category or "", self.target or "",
+                "; ".join(self.reasons))
+
+    @cached_property
     def json_members(self) -> str:
         """The members of ``to_dict`` but status, as JSON without the braces (what ``json.dumps`` writes), made
         once per verdict: a scan writes them for every row of the name, and account tables repeat names a lot."""

@@ -334,10 +334,11 @@ def format_rows(rows: list[dict[str, Any]], fields: tuple[str, ...], fmt: str) -
                                     for row in rows))
     if fmt == "parquet":
         return [{f: row[f] for f in fields} for row in rows]
-    return delimited([[_flat(row[f]) for f in fields] for row in rows], fmt)
+    return delimited([[flat(row[f]) for f in fields] for row in rows], fmt)
 
 
-def _flat(value: Any) -> Any:
+def flat(value: Any) -> Any:
+    """A value as one CSV/TSV cell: None as empty, a list joined by '; '."""
     if value is None:
         return ""
     if isinstance(value, list):

@@ -22,7 +22,7 @@ from typing import IO, Any, Callable, Iterable, Iterator
 from .decide import BLOCK, PASS, REVIEW, Verdict
 from .detector import RECENT_NAMES, Detector
 from .parallel import screen_chunks
-from .records import OK, InputOptions, Record, Sink, escape_jsonl, format_rows, read_batches
+from .records import OK, InputOptions, Record, Sink, delimited, escape_jsonl, flat, format_rows, read_batches
 
 CHUNK = 4096
 VERDICT_FIELDS = ("name", "decision", "score", "category", "target", "reasons")  # what Verdict.to_dict gives, but status
@@ -77,6 +77,8 @@ def format_chunk(records: list[Record], verdicts: list[Verdict], fmt: str, field
         kept = [i for i, v in enumerate(verdicts) if v.decision in keep]
     if fmt == "jsonl":
         return jsonl_rows(records, verdicts, statuses, kept, fields, lexicon_version), counts
+    if fmt in ("csv", "tsv"):
+        return delimited_rows(records, verdicts, statuses, kept, fields, lexicon_version, fmt), counts
     rows = []
     for i in kept:
         record = records[i]
@@ -87,14 +89,29 @@ def format_chunk(records: list[Record], verdicts: list[Verdict], fmt: str, field
     return format_rows(rows, fields, fmt), counts
 
 
+def _around_verdict(fields: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The row's own fields before and after the verdict's (output_fields keeps the verdict's together)."""
+    first, last = fields.index(VERDICT_FIELDS[0]), fields.index(VERDICT_FIELDS[-1])
+    if fields[first:last + 1] != VERDICT_FIELDS or not set(fields) <= ROW_FIELDS | set(VERDICT_FIELDS):
+        raise ValueError(f"unexpected output fields {fields}")
+    return fields[:first], fields[last + 1:]
+
+
+def delimited_rows(records: list[Record], verdicts: list[Verdict], statuses: list[str], kept: Iterable[int],
+                   fields: tuple[str, ...], lexicon_version: str, fmt: str) -> str:
+    """The CSV or TSV text of the ``kept`` rows, as ``format_rows`` writes it, from each verdict's cells."""
+    before, after = _around_verdict(fields)
+    tails = {status: [{"status": status, "lexicon_version": lexicon_version}[f] for f in after]
+             for status in set(statuses)}
+    rows = [[flat(getattr(records[i], f)) for f in before] + [*verdicts[i].cells, *tails[statuses[i]]] for i in kept]
+    return delimited(rows, fmt)
+
+
 def jsonl_rows(records: list[Record], verdicts: list[Verdict], statuses: list[str], kept: Iterable[int],
                fields: tuple[str, ...], lexicon_version: str) -> str:
     """The JSONL text of the ``kept`` rows, as ``format_rows`` writes it, but from each verdict's JSON members (made
     once per verdict, and a verdict is shared by every row of its name): this is the hot path of ``scan``."""
-    first, last = fields.index(VERDICT_FIELDS[0]), fields.index(VERDICT_FIELDS[-1])
-    if fields[first:last + 1] != VERDICT_FIELDS or not set(fields) <= ROW_FIELDS | set(VERDICT_FIELDS):
-        raise ValueError(f"unexpected output fields {fields}")
-    before, after = fields[:first], fields[last + 1:]
+    before, after = _around_verdict(fields)
     dumps = functools.partial(json.dumps, ensure_ascii=False)
     tails = {status: "".join(f", {dumps(f)}: {dumps({'status': status, 'lexicon_version': lexicon_version}[f])}"
                              for f in after) + "}\n"
