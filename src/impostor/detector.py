@@ -20,6 +20,7 @@ from .chars import CharTables
 from .allowlist import Allowlist
 from .decide import PASS, Decider, Evidence, Verdict, allowed
 from .lexicon import LexiconError, custom_registry, default_lexicon_dir, denylist_registry, load_config
+from .memo import Memo
 from .normalize import LATIN, Normalized, Normalizer
 from .registry import Registry, build_registry
 from .scoring import NEAR_LOOKALIKE, SYNONYM, Costs, Scorer, Substitutes
@@ -77,7 +78,7 @@ class Detector:
         self.allowlist_path = Path(allowlist) if allowlist is not None else None
         self.allowlist = Allowlist.load(allowlist, self._variant) if allowlist is not None else Allowlist()
         self.disabled = frozenset(disabled)
-        self._recent: dict[str, Verdict] = {}
+        self._recent: Memo[str, Verdict] = Memo(RECENT_NAMES)
         self.decider = Decider(self.registry, self.costs, {k: float(v) for k, v in config.get("scores", {}).items()},
                                self.disabled)
         self.lexicon_version = self._version(overrides)
@@ -128,12 +129,7 @@ class Detector:
 
     def _recall(self, name: str) -> Verdict:
         """The verdict on a name without an account id, from the memo of recent names or screened now."""
-        verdict = self._recent.get(name)
-        if verdict is None:
-            if len(self._recent) >= RECENT_NAMES:
-                self._recent.clear()
-            verdict = self._recent[name] = self.check(name)
-        return verdict
+        return self._recent.recall(name, self.check)
 
     def normalize(self, name: str) -> Normalized:
         return self.normalizer.normalize(name)

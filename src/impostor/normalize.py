@@ -18,6 +18,7 @@ from functools import cached_property, lru_cache
 from typing import Callable
 
 from .chars import MAX_READINGS, CharTables, Fold, is_han
+from .memo import Memo
 
 HAN, LATIN, SYLLABLE, DIGIT, OTHER = "han", "latin", "syllable", "digit", "other"
 MAX_NAME_CHARS = 256  # account names are short; longer input is screened on its first 256 characters
@@ -99,7 +100,7 @@ class Normalizer:
         self._han_token = lru_cache(maxsize=None)(self._make_han_token)
         self.pieces: dict[str, tuple[Token | str, ...]] = {}  # per input character, filled on first sight
         self._single: dict[str, Token] = {}  # the characters of pieces that are exactly one token
-        self._latin: dict[tuple[tuple[str, str], ...], list[Token]] = {}  # Latin runs read before
+        self._latin: Memo[tuple[tuple[str, str], ...], list[Token]] = Memo(MAX_LATIN_RUNS)  # Latin runs read before
         # Search keys as small integers: "v" look-alike key, "s" pinyin spelled in Latin, "p" fuzzy pinyin.
         self._key_ids: dict[str, int] = {}
         self.key_kinds: list[str] = []
@@ -199,15 +200,9 @@ class Normalizer:
                      code=self._code(c, visual, False, (), ()))
 
     def _latin_tokens(self, run: list[tuple[str, str]]) -> list[Token]:
-        key = tuple(run)
-        found = self._latin.get(key)
-        if found is None:
-            if len(self._latin) >= MAX_LATIN_RUNS:
-                self._latin.clear()
-            found = self._latin[key] = self._read_latin(run)
-        return found
+        return self._latin.recall(tuple(run), self._read_latin)
 
-    def _read_latin(self, run: list[tuple[str, str]]) -> list[Token]:
+    def _read_latin(self, run: tuple[tuple[str, str], ...]) -> list[Token]:
         letters = "".join(c for c, _ in run)
         cuts = self.segment_pinyin(letters)
         if cuts is None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple
 
 from . import kernel
+from .memo import Memo
 from .normalize import SYLLABLE, Token
 
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ class Scorer:
         self.substitutes = substitutes
         self.fillers = fillers
         self.weight = weight
-        self._pairs: dict[tuple[str, str, str], tuple[float, str]] = {}
+        self._pairs: Memo[tuple[str, str, str], tuple[float, str]] = Memo(self.MAX_CACHE)
         self._forms: dict[int, tuple[bytes, list[float], tuple[bytes, bytes, float]]] = {}  # by form id: see _form
         self.aligner = None
         if compiled and kernel.compiled is not None:
@@ -192,12 +193,7 @@ class Scorer:
 
     def substitution(self, expected: Token, found: Token) -> tuple[float, str]:
         key = (expected.text, found.text, found.kind)  # text and kind determine a token's keys and readings
-        cached = self._pairs.get(key)
-        if cached is None:
-            if len(self._pairs) >= self.MAX_CACHE:
-                self._pairs.clear()
-            cached = self._pairs[key] = substitution(expected, found, self.costs, self.substitutes)
-        return cached
+        return self._pairs.recall(key, lambda _: substitution(expected, found, self.costs, self.substitutes))
 
     def align_python(self, pattern: tuple[Token, ...], delete: list[float], name: tuple[Token, ...]) -> list[Alignment]:
         """Placements of the whole registry name ``pattern`` inside ``name`` (free prefix and suffix): the
