@@ -7,6 +7,8 @@ import signal
 import sys
 import time
 
+import pytest
+
 from test_cli import assert_previous_output_kept, run, start_long_scan
 
 MEGABYTE_NAME = "人民日报" + "长" * (1 << 20)
@@ -66,10 +68,11 @@ def test_gbk_file_reads_with_encoding_option(tmp_path):
     assert code == 2 and "unknown encoding" in err
 
 
-def test_ctrl_c_exits_130_and_leaves_the_old_output(tmp_path):
+@pytest.mark.parametrize("sent, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_and_sigterm_exit_130_and_143_and_leave_the_old_output(tmp_path, sent, status):
     proc, out = start_long_scan(tmp_path)
     time.sleep(3)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sent)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    assert proc.returncode == status, err
     assert_previous_output_kept(tmp_path, out)

@@ -169,15 +169,6 @@ def test_lexicon_commands(tmp_path):
     assert code == 2 and f"{bad}:2" in err
 
 
-def test_sigterm_leaves_no_partial_output_and_exits_143(tmp_path):
-    proc, out = start_long_scan(tmp_path)
-    time.sleep(3)
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 143, err
-    assert_previous_output_kept(tmp_path, out)
-
-
 def test_readme_walkthrough(tmp_path):
     """The README's walk-through, step by step: brands, verified accounts, config, validate, filtered CSV."""
     (tmp_path / "accounts.csv").write_text(
