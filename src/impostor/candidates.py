@@ -12,12 +12,12 @@ from __future__ import annotations
 import string
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Iterator, NamedTuple
 
 import numpy as np
 
 from . import kernel
+from .memo import cached
 from .normalize import HAN, SEPARATOR_KINDS, Normalizer, Token
 from .registry import Form, Pattern, RegionName, Registry, Word
 from .scoring import Costs, Substitutes
@@ -179,7 +179,7 @@ class CandidateIndex:
         return Postings(unique[kept], np.concatenate(([0], np.cumsum(counts[kept]))).astype(np.int64), posting_form,
                         posting_position, np.bitwise_count(covered).astype(np.int64))
 
-    @cached_property
+    @cached
     def pairs(self) -> dict[int, dict[int, list[tuple[int, int]]]]:
         """The postings as pairs[first key][second key] = [(form id, position of the pair)], for ``search_python``
         (nested, so that a first key no registry name starts a pair with costs one lookup)."""

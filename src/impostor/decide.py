@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Any
 
 from .chars import INVISIBLE, NOISE
 from .lexicon import DENYLIST
+from .memo import cached
 from .normalize import HAN, Normalized, Token
 from .registry import Form, Registry
 from .scoring import DELETED, IDENTICAL, INSERTED, LOOKALIKE, REPEATED, Alignment, Costs
@@ -45,14 +46,14 @@ class Verdict:
                 "category": self.category, "target": self.target, "reasons": list(self.reasons),
                 "status": self.status}
 
-    @cached_property
+    @cached
     def cells(self) -> tuple[str, str, float, str, str, str]:
         """The members of ``to_dict`` but status as CSV/TSV cells (None as "", reasons joined by "; "), made once
         per verdict, like ``json_members``."""
         return (self.name, self.decision, round(self.score, 3), self.category or "", self.target or "",
                 "; ".join(self.reasons))
 
-    @cached_property
+    @cached
     def json_members(self) -> str:
         """The members of ``to_dict`` but status, as JSON without the braces (what ``json.dumps`` writes), made
         once per verdict: a scan writes them for every row of the name, and account tables repeat names a lot."""

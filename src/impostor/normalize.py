@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Callable
 
 from .chars import MAX_READINGS, CharTables, Fold, is_han
-from .memo import Memo
+from .memo import Memo, cached
 
 HAN, LATIN, SYLLABLE, DIGIT, OTHER = "han", "latin", "syllable", "digit", "other"
 MAX_NAME_CHARS = 256  # account names are short; longer input is screened on its first 256 characters
@@ -60,7 +60,7 @@ class Normalized:
         raw = self.raw[:MAX_NAME_CHARS]
         return tuple(step for ch in raw for step in self.fold(ch).steps)
 
-    @cached_property
+    @cached
     def variant(self) -> str:
         """Same text, other encoding or script form: 人民曰報網 → 人民曰报网."""
         return "".join(t.text for t in self.tokens)

@@ -51,7 +51,8 @@ def screen_names(detector: Detector, work: tuple[list[str], list[str | None] | N
     """Screen names (with account ids, or None) into verdicts: the part of a scan that runs in the workers.  With
     ``json_members`` each verdict's JSON is made here too, and travels back with it."""
     names, ids = work
-    verdicts = detector.check_many(names, ids)
+    # Names new to the scan (the memo is the caller's): check_many's own memo would only hold them twice.
+    verdicts = [detector.check(name, account_id) for name, account_id in zip(names, ids or itertools.repeat(None))]
     if json_members:
         for verdict in verdicts:
             verdict.json_members  # noqa: B018 - a cached property: made here, on the worker's core
