@@ -135,33 +135,42 @@ class Decider:
         exact = [(f, a) for f, a in alignments if a.cost == 0 and a.start == 0 and a.end == len(tokens)]
         fold_reasons: list[str] | None = None  # the same for every candidate: computed once, when first needed
         nearest: tuple[float, Form] | None = None  # the closest registry name over budget, for a pass's reason
+        affixes_of: dict[tuple[int, int], list[str] | None] = {}
         for form, alignment in exact or alignments:
             score = self.costs.score(alignment.cost, form.length)
             if alignment.cost > self.costs.budget(form.length) + 1e-9:
                 if nearest is None or score > nearest[0]:
                     nearest = (score, form)
                 continue
-            affixes = self.affixes_around(tokens, alignment.start, alignment.end)
+            # What the placement means decides first; its reasons are written only for a placement that means
+            # something (a name near many registry names has many placements that do not).
+            if form.weak:
+                affixes = None
+            else:  # placements of rival registry names often share a span: its affixes are read once
+                span = (alignment.start, alignment.end)
+                if span not in affixes_of:
+                    affixes_of[span] = self.affixes_around(tokens, *span)
+                affixes = affixes_of[span]
+            if form.weak:
+                decision, score, first, last = (REVIEW, min(score, self.scores["weak_name"]),
+                                                f"carries {form.text}, a name local bodies share "
+                                                f"({form.body.name} and others)", [])
+            elif affixes is not None:
+                decision, first, last = BLOCK, self._imitation_reason(form), affixes
+            elif {op.channel for op in alignment.ops} & EVASIVE_CHANNELS:
+                decision, first, last = BLOCK, self._imitation_reason(form), ["disguised name inside a longer name"]
+            elif form.length >= 3 and not alignment.disguised:
+                decision, score, first, last = (REVIEW, min(score, self.scores["carried_name"]),
+                                                f"carries the name {form.text} ({form.body.name}, "
+                                                f"{form.body.category})", [])
+            else:
+                continue
             if fold_reasons is None:
                 fold_reasons = self._fold_reasons(evidence.normalized)
-            reasons = [self._imitation_reason(form)] + fold_reasons
-            reasons += [op_reason(op) for op in alignment.ops if op.channel != IDENTICAL]
-            body = form.body
-            span = alignment.end - alignment.start
-            if form.weak:
-                reasons[0] = f"carries {form.text}, a name local bodies share ({body.name} and others)"
-                yield Signal(REVIEW, min(score, self.scores["weak_name"]), body.category, body.name,
-                             tuple(reasons), span)
-            elif affixes is not None:
-                reasons += affixes
-                yield Signal(BLOCK, score, body.category, body.name, tuple(reasons), span)
-            elif {op.channel for op in alignment.ops} & EVASIVE_CHANNELS:
-                reasons.append("disguised name inside a longer name")
-                yield Signal(BLOCK, score, body.category, body.name, tuple(reasons), span)
-            elif form.length >= 3 and not alignment.disguised:
-                reasons[0] = f"carries the name {form.text} ({body.name}, {body.category})"
-                yield Signal(REVIEW, min(score, self.scores["carried_name"]), body.category, body.name,
-                             tuple(reasons), span)
+            reasons = [first, *fold_reasons, *(op_reason(op) for op in alignment.ops if op.channel != IDENTICAL),
+                       *last]
+            yield Signal(decision, score, form.body.category, form.body.name, tuple(reasons),
+                         alignment.end - alignment.start)
         if nearest is not None:
             score, form = nearest
             yield Signal(PASS, score, None, None, (f"nearest registry name {form.body.name} ({score:.2f})",))
