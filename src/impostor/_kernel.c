@@ -83,6 +83,9 @@ typedef struct {
     double *sub_cost; /* m x n */
     uint8_t *sub_channel;
     size_t capacity;
+    PyObject *op_type;        /* scoring.Op: a tuple subclass, made here for every step */
+    PyObject *channel_names;  /* scoring.CHANNELS: a tuple of str, by channel code */
+    PyObject *empty;          /* "" */
 } Aligner;
 
 static int ensure(Aligner *self, size_t cells) {
@@ -142,12 +145,34 @@ static int buffer_of(PyObject *obj, Py_buffer *view, Py_ssize_t item, const char
 
 static int Aligner_init(Aligner *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"pairs", "pair_costs", "pair_channels", "lookalike", "pinyin", "homophone",
-                             "near_homophone", "insert", "repeat", "insert_min_length", NULL};
-    PyObject *pairs_obj, *costs_obj, *channels_obj;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOddddddl", kwlist, &pairs_obj, &costs_obj, &channels_obj,
+                             "near_homophone", "insert", "repeat", "insert_min_length", "op_type", "channel_names",
+                             NULL};
+    PyObject *pairs_obj, *costs_obj, *channels_obj, *op_type, *channel_names;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOddddddlO!O!", kwlist, &pairs_obj, &costs_obj, &channels_obj,
                                      &self->lookalike, &self->pinyin, &self->homophone, &self->near_homophone,
-                                     &self->insert, &self->repeat, &self->insert_min_length))
+                                     &self->insert, &self->repeat, &self->insert_min_length, &PyType_Type, &op_type,
+                                     &PyTuple_Type, &channel_names))
         return -1;
+    if (!PyType_IsSubtype((PyTypeObject *)op_type, &PyTuple_Type)
+        || ((PyTypeObject *)op_type)->tp_basicsize != PyTuple_Type.tp_basicsize) {
+        PyErr_SetString(PyExc_TypeError, "op_type must be a tuple subclass without fields of its own (a NamedTuple)");
+        return -1;
+    }
+    if (PyTuple_GET_SIZE(channel_names) <= DELETED) {
+        PyErr_SetString(PyExc_ValueError, "channel_names must name every channel code");
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(channel_names); k++)
+        if (!PyUnicode_Check(PyTuple_GET_ITEM(channel_names, k))) {
+            PyErr_SetString(PyExc_TypeError, "channel_names must be strings");
+            return -1;
+        }
+    Py_INCREF(op_type);
+    Py_XSETREF(self->op_type, op_type);
+    Py_INCREF(channel_names);
+    Py_XSETREF(self->channel_names, channel_names);
+    Py_XSETREF(self->empty, PyUnicode_FromString(""));
+    if (self->empty == NULL) return -1;
     Py_buffer pairs, costs, channels;
     if (buffer_of(pairs_obj, &pairs, 8, "pairs") < 0) return -1;
     if (buffer_of(costs_obj, &costs, 8, "pair_costs") < 0) { PyBuffer_Release(&pairs); return -1; }
@@ -175,16 +200,34 @@ done:
 }
 
 static void Aligner_dealloc(Aligner *self) {
+    Py_XDECREF(self->op_type); Py_XDECREF(self->channel_names); Py_XDECREF(self->empty);
     map_free(&self->substitutes);
     PyMem_Free(self->substitute_cost); PyMem_Free(self->substitute_channel);
     PyMem_Free(self->cost); PyMem_Free(self->back); PyMem_Free(self->sub_cost); PyMem_Free(self->sub_channel);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-/* One placement as (cost, start, end, ((channel, i, j, cost), ...)): i indexes the pattern, j the name, -1 = none;
- * ops is None when not asked for. */
+/* One step as an Op(channel, expected, found, cost). */
+static PyObject *make_op(const Aligner *self, int channel, PyObject *expected, PyObject *found, double cost) {
+    PyTypeObject *type = (PyTypeObject *)self->op_type;
+    PyObject *value = PyFloat_FromDouble(cost);
+    if (value == NULL) return NULL;
+    PyObject *op = type->tp_alloc(type, 4);
+    if (op == NULL) { Py_DECREF(value); return NULL; }
+    PyObject *name = PyTuple_GET_ITEM(self->channel_names, channel);
+    Py_INCREF(name); Py_INCREF(expected); Py_INCREF(found);
+    PyTuple_SET_ITEM(op, 0, name);
+    PyTuple_SET_ITEM(op, 1, expected);
+    PyTuple_SET_ITEM(op, 2, found);
+    PyTuple_SET_ITEM(op, 3, value);
+    return op;
+}
+
+/* One placement as (cost, start, end, ops): ops a tuple of Op (the pattern's texts, the name's sources), or None
+ * when not asked for. */
 static PyObject *trace(const Aligner *self, Py_ssize_t m, Py_ssize_t n, Py_ssize_t end, const double *deletes,
-                       const double *inserts, const uint8_t *insert_channel, int with_ops) {
+                       const double *inserts, const uint8_t *insert_channel, PyObject *texts, PyObject *sources,
+                       int with_ops) {
     Py_ssize_t width = n + 1, i = m, j = end, count = 0;
     if (!with_ops) {  /* only where the placement starts */
         while (i > 0) {
@@ -194,42 +237,48 @@ static PyObject *trace(const Aligner *self, Py_ssize_t m, Py_ssize_t n, Py_ssize
         }
         return Py_BuildValue("(dnnO)", self->cost[m * width + end], j, end, Py_None);
     }
-    PyObject *ops = PyList_New(0);
+    for (Py_ssize_t a = m, b = end; a > 0; count++) {  /* how many steps */
+        uint8_t how = self->back[a * width + b];
+        if (how != INS) a--;
+        if (how != DEL) b--;
+    }
+    PyObject *ops = PyTuple_New(count);
     if (ops == NULL) return NULL;
     while (i > 0) {
         uint8_t how = self->back[i * width + j];
         PyObject *op;
         if (how == SUB) {
-            op = Py_BuildValue("(innd)", (int)self->sub_channel[(i - 1) * n + (j - 1)], i - 1, j - 1,
-                               self->sub_cost[(i - 1) * n + (j - 1)]);
+            op = make_op(self, self->sub_channel[(i - 1) * n + (j - 1)], PyTuple_GET_ITEM(texts, i - 1),
+                         PyTuple_GET_ITEM(sources, j - 1), self->sub_cost[(i - 1) * n + (j - 1)]);
             i--; j--;
         } else if (how == DEL) {
-            op = Py_BuildValue("(innd)", DELETED, i - 1, (Py_ssize_t)-1, deletes[i - 1]);
+            op = make_op(self, DELETED, PyTuple_GET_ITEM(texts, i - 1), self->empty, deletes[i - 1]);
             i--;
         } else {
-            op = Py_BuildValue("(innd)", (int)insert_channel[j - 1], (Py_ssize_t)-1, j - 1, inserts[j - 1]);
+            op = make_op(self, insert_channel[j - 1], self->empty, PyTuple_GET_ITEM(sources, j - 1), inserts[j - 1]);
             j--;
         }
-        if (op == NULL || PyList_Append(ops, op) < 0) { Py_XDECREF(op); Py_DECREF(ops); return NULL; }
-        Py_DECREF(op);
-        count++;
+        if (op == NULL) { Py_DECREF(ops); return NULL; }
+        PyTuple_SET_ITEM(ops, --count, op);  /* filled from the end: the walk goes backwards */
     }
-    if (PyList_Reverse(ops) < 0) { Py_DECREF(ops); return NULL; }
-    PyObject *tuple = PyList_AsTuple(ops);
-    Py_DECREF(ops);
-    if (tuple == NULL) return NULL;
-    return Py_BuildValue("(dnnN)", self->cost[m * width + end], j, end, tuple);
+    return Py_BuildValue("(dnnN)", self->cost[m * width + end], j, end, ops);
 }
 
 /* The placements of one pattern in one name (see align); NULL with an exception on error. */
-static PyObject *align_one(Aligner *self, const Py_buffer *pattern, const Py_buffer *deletes_view,
-                           const Py_buffer *name, const Py_buffer *fills_view, double budget, int detail) {
+static PyObject *align_one(Aligner *self, const Py_buffer *pattern, const Py_buffer *deletes_view, PyObject *texts,
+                           const Py_buffer *name, const Py_buffer *fills_view, PyObject *sources, double budget,
+                           int detail) {
     PyObject *result = NULL;
     Py_ssize_t token_size = TOKEN_FIELDS * sizeof(int32_t);
     Py_ssize_t m = pattern->len / token_size, n = name->len / token_size;
     if (pattern->len % token_size || name->len % token_size || deletes_view->len != m * (Py_ssize_t)sizeof(double)
         || fills_view->len != n * (Py_ssize_t)sizeof(double)) {
         PyErr_SetString(PyExc_ValueError, "align: token codes and cost arrays do not fit together");
+        return NULL;
+    }
+    if (!PyTuple_Check(texts) || PyTuple_GET_SIZE(texts) != m || !PyTuple_Check(sources)
+        || PyTuple_GET_SIZE(sources) != n) {
+        PyErr_SetString(PyExc_ValueError, "align: one text per pattern token and one source per name token");
         return NULL;
     }
     if (ensure(self, (size_t)(m + 1) * (size_t)(n + 1) + 1) < 0) return NULL;
@@ -282,12 +331,12 @@ static PyObject *align_one(Aligner *self, const Py_buffer *pattern, const Py_buf
     if (result != NULL) {
         /* Steps of a placement over budget (which only says how near the name comes) are traced on request. */
         int with_ops = detail || last[best_end] <= budget + 1e-9;
-        PyObject *first = trace(self, m, n, best_end, deletes, inserts, insert_channel, with_ops);
+        PyObject *first = trace(self, m, n, best_end, deletes, inserts, insert_channel, texts, sources, with_ops);
         if (first == NULL || PyList_Append(result, first) < 0) { Py_XDECREF(first); Py_CLEAR(result); }
         else Py_DECREF(first);
         /* Reaching the end of the name may cost a little more yet leave no unexplained tail. */
         if (result != NULL && best_end != n && last[n] <= budget) {
-            PyObject *full = trace(self, m, n, n, deletes, inserts, insert_channel, 1);
+            PyObject *full = trace(self, m, n, n, deletes, inserts, insert_channel, texts, sources, 1);
             if (full == NULL || PyList_Append(result, full) < 0) { Py_XDECREF(full); Py_CLEAR(result); }
             else Py_DECREF(full);
         }
@@ -297,22 +346,15 @@ static PyObject *align_one(Aligner *self, const Py_buffer *pattern, const Py_buf
     return result;
 }
 
-static PyObject *Aligner_align(Aligner *self, PyObject *args) {
-    Py_buffer pattern, deletes, name, fills;
-    double budget;
-    int detail;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*dp", &pattern, &deletes, &name, &fills, &budget, &detail)) return NULL;
-    PyObject *result = align_one(self, &pattern, &deletes, &name, &fills, budget, detail);
-    PyBuffer_Release(&pattern); PyBuffer_Release(&deletes); PyBuffer_Release(&name); PyBuffer_Release(&fills);
-    return result;
-}
-
-/* align_many(patterns, name, fills, detail): align for each (pattern, deletes, budget) of `patterns`, in one call. */
+/* align_many(patterns, name, fills, sources, detail) -> for each (pattern, deletes, budget, texts) of `patterns`, the
+ * placements of that registry name inside the name: the cheapest, and the cheapest reaching the name's end when
+ * that is another one within budget, each as (cost, start, end, ops or None). */
 static PyObject *Aligner_align_many(Aligner *self, PyObject *args) {
-    PyObject *patterns_obj;
+    PyObject *patterns_obj, *sources;
     Py_buffer name, fills;
     int detail;
-    if (!PyArg_ParseTuple(args, "Oy*y*p", &patterns_obj, &name, &fills, &detail)) return NULL;
+    if (!PyArg_ParseTuple(args, "Oy*y*O!p", &patterns_obj, &name, &fills, &PyTuple_Type, &sources, &detail))
+        return NULL;
     PyObject *results = NULL;
     PyObject *patterns = PySequence_Fast(patterns_obj, "align_many: patterns must be a sequence");
     if (patterns == NULL) goto done;
@@ -321,11 +363,12 @@ static PyObject *Aligner_align_many(Aligner *self, PyObject *args) {
     for (Py_ssize_t k = 0; results != NULL && k < count; k++) {
         Py_buffer pattern, deletes;
         double budget;
-        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(patterns, k), "y*y*d", &pattern, &deletes, &budget)) {
+        PyObject *texts;
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(patterns, k), "y*y*dO", &pattern, &deletes, &budget, &texts)) {
             Py_CLEAR(results);
             break;
         }
-        PyObject *placements = align_one(self, &pattern, &deletes, &name, &fills, budget, detail);
+        PyObject *placements = align_one(self, &pattern, &deletes, texts, &name, &fills, sources, budget, detail);
         PyBuffer_Release(&pattern); PyBuffer_Release(&deletes);
         if (placements == NULL) { Py_CLEAR(results); break; }
         PyList_SET_ITEM(results, k, placements);
@@ -338,9 +381,8 @@ done:
 
 static PyMethodDef Aligner_methods[] = {
     {"align_many", (PyCFunction)Aligner_align_many, METH_VARARGS,
-     "align_many([(pattern, deletes, budget), ...], name, fills, detail) -> [align(...) for each]"},
-    {"align", (PyCFunction)Aligner_align, METH_VARARGS,
-     "align(pattern, deletes, name, fills, budget, detail) -> [(cost, start, end, ops or None)]"},
+     "align_many([(pattern, deletes, budget, texts), ...], name, fills, sources, detail) -> "
+     "[[(cost, start, end, ops or None), ...] for each pattern]"},
     {NULL, NULL, 0, NULL}};
 
 static PyTypeObject AlignerType = {

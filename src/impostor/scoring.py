@@ -126,7 +126,7 @@ class Scorer:
         self.fillers = fillers
         self.weight = weight
         self._pairs: Memo[tuple[str, str, str], tuple[float, str]] = Memo(self.MAX_CACHE)
-        self._forms: dict[int, tuple[bytes, list[float], tuple[bytes, bytes, float]]] = {}  # by form id: see _form
+        self._forms: dict[int, tuple] = {}  # by form id: see _form
         self.aligner = None
         if compiled and kernel.compiled is not None:
             listed = list(substitutes.items())
@@ -135,7 +135,7 @@ class Scorer:
                 array("d", [cost for _, (cost, _) in listed]),
                 array("i", [CHANNELS.index(channel) for _, (_, channel) in listed]),
                 costs.lookalike, costs.pinyin, costs.homophone, costs.near_homophone, costs.insert, costs.repeat,
-                costs.insert_min_length)
+                costs.insert_min_length, Op, CHANNELS)
 
     def align_all(self, forms: list[Form], name: tuple[Token, ...], detail: bool = False) -> list[tuple[Form, Alignment]]:
         """The placements (see ``align_python``) of ``forms`` inside ``name`` that can decide something: those
@@ -170,16 +170,15 @@ class Scorer:
         name_code = b"".join(t.code for t in name)
         fillers = self.fillers
         fills = array("d", [fillers.get(t.text, -1.0) for t in name]).tobytes()
-        placed = self.aligner.align_many([self._form(form)[2] for form in forms], name_code, fills, detail)
+        placed = self.aligner.align_many([self._form(form)[2] for form in forms], name_code, fills,
+                                         tuple(t.source for t in name), detail)
         for form, placements in zip(forms, placed):
-            pattern = form.tokens
             for cost, start, end, ops in placements:
-                yield form, cost, start, end, () if ops is None else tuple(
-                    Op(CHANNELS[c], pattern[i].text if i >= 0 else "", name[j].source if j >= 0 else "", op_cost)
-                    for c, i, j, op_cost in ops)
+                yield form, cost, start, end, () if ops is None else ops
 
-    def _form(self, form: Form) -> tuple[bytes, list[float], tuple[bytes, bytes, float]]:
-        """A registry form's token codes, its delete costs, and both packed with its budget for the kernel."""
+    def _form(self, form: Form) -> tuple[bytes, list[float], tuple[bytes, bytes, float, tuple[str, ...]]]:
+        """A registry form's token codes, its delete costs, and both packed with its budget and texts for the
+        kernel."""
         cached = self._forms.get(form.id)
         if cached is None:
             costs, fillers = self.costs, self.fillers
@@ -188,7 +187,8 @@ class Scorer:
                        for p in form.tokens]
             code = b"".join(t.code for t in form.tokens)
             cached = self._forms[form.id] = (code, deletes, (code, array("d", deletes).tobytes(),
-                                                             costs.budget(form.length)))
+                                                             costs.budget(form.length),
+                                                             tuple(t.text for t in form.tokens)))
         return cached
 
     def substitution(self, expected: Token, found: Token) -> tuple[float, str]:
