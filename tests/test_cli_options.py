@@ -213,7 +213,10 @@ def test_a_killed_worker_fails_the_scan_without_touching_the_output(tmp_path):
         time.sleep(0.2)
     time.sleep(1)  # the workers are screening
     workers = _children(proc.pid)
-    assert workers, "no worker processes seen"
+    if not workers:  # say why: the scan ended (its status and stderr) or never started workers
+        proc.kill()
+        _, err = proc.communicate(timeout=60)
+        pytest.fail(f"no worker processes seen; scan status {proc.returncode}, stderr: {err[-2000:]}")
     os.kill(workers[-1], signal.SIGKILL)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 2 and "worker process died" in err
