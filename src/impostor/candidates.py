@@ -52,6 +52,8 @@ class Postings(NamedTuple):
     forms: np.ndarray  # int32: registry form ids
     positions: np.ndarray  # uint8: the pair's position in the form (up to MAX_PAIR_BIT)
     covered_pairs: np.ndarray  # int64 per form: how many of its pair positions are indexed
+
+
 MAX_SCREEN_WORD = 32  # the longest word the kernel's screen takes
 MAX_SCREEN_SYLLABLE = 12  # and the longest pinyin syllable
 
@@ -75,9 +77,9 @@ class CandidateIndex:
             if form.length >= 3 and all(t.readings for t in form.tokens):
                 self.initials["".join(t.readings[0][0] for t in form.tokens)].append(form.id)
         self.max_postings = max_postings
+        self.lengths = np.array([form.length for form in registry.forms], dtype=np.int32)  # tokens per form
         self.postings: Postings | None = self._build_postings(registry, normalizer, costs)
-        lengths = np.array([form.length for form in registry.forms], dtype=np.int64)
-        self.required = np.minimum([self.required_pairs(n) for n in lengths] if len(lengths) else [],
+        self.required = np.minimum([self.required_pairs(n) for n in self.lengths] if len(self.lengths) else [],
                                    self.postings.covered_pairs).astype(np.int32)
         self.searcher = self._compile() if compiled and kernel.compiled is not None else None
         if self.searcher is not None:
@@ -139,7 +141,7 @@ class CandidateIndex:
         for row, found in enumerate(type_keys):
             keys[row, :len(found)] = found
             least[row, :len(found)] = [floor[kinds[k]] for k in found]
-        lengths = np.array([form.length for form in registry.forms], dtype=np.int64)
+        lengths = self.lengths.astype(np.int64)
         starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if forms else np.zeros(0, dtype=np.int64)
         form_of = np.repeat(np.arange(forms), lengths)
         position = np.arange(len(sequence)) - np.repeat(starts, lengths)
@@ -196,8 +198,7 @@ class CandidateIndex:
         """The index for the compiled kernel's searcher."""
         postings = self.postings
         return kernel.compiled.Searcher(postings.keys, postings.offsets, postings.forms, postings.positions,
-                                        self.required, np.array([f.length for f in self.registry.forms],
-                                                                dtype=np.int32), self.max_candidates)
+                                        self.required, self.lengths, self.max_candidates)
 
     # -- the screen -------------------------------------------------------------------------------------------
     def _screen(self):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from .chars import INVISIBLE, NOISE
@@ -135,7 +135,8 @@ class Decider:
         exact = [(f, a) for f, a in alignments if a.cost == 0 and a.start == 0 and a.end == len(tokens)]
         fold_reasons: list[str] | None = None  # the same for every candidate: computed once, when first needed
         nearest: tuple[float, Form] | None = None  # the closest registry name over budget, for a pass's reason
-        affixes_of: dict[tuple[int, int], list[str] | None] = {}
+        # Placements of rival registry names often share a span: its affixes are read once.
+        affixes_at = cache(lambda start, end: self.affixes_around(tokens, start, end))
         for form, alignment in exact or alignments:
             score = self.costs.score(alignment.cost, form.length)
             if alignment.cost > self.costs.budget(form.length) + 1e-9:
@@ -145,17 +146,10 @@ class Decider:
             # What the placement means decides first; its reasons are written only for a placement that means
             # something (a name near many registry names has many placements that do not).
             if form.weak:
-                affixes = None
-            else:  # placements of rival registry names often share a span: its affixes are read once
-                span = (alignment.start, alignment.end)
-                if span not in affixes_of:
-                    affixes_of[span] = self.affixes_around(tokens, *span)
-                affixes = affixes_of[span]
-            if form.weak:
                 decision, score, first, last = (REVIEW, min(score, self.scores["weak_name"]),
                                                 f"carries {form.text}, a name local bodies share "
                                                 f"({form.body.name} and others)", [])
-            elif affixes is not None:
+            elif (affixes := affixes_at(alignment.start, alignment.end)) is not None:
                 decision, first, last = BLOCK, self._imitation_reason(form), affixes
             elif {op.channel for op in alignment.ops} & EVASIVE_CHANNELS:
                 decision, first, last = BLOCK, self._imitation_reason(form), ["disguised name inside a longer name"]

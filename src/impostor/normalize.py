@@ -26,8 +26,7 @@ MIN_INTERLEAVED = 2
 MAX_LATIN_RUNS = 1 << 16  # Latin runs whose reading is kept; emptied when full
 SEPARATOR_KINDS = (LATIN, SYLLABLE, DIGIT)
 # A token as integers for the compiled kernel: text, visual, is-syllable, readings, fuzzy keys (-1: none).
-READING_SLOTS = MAX_READINGS
-TOKEN_CODE = struct.Struct(f"=3i{READING_SLOTS}i{READING_SLOTS}i")
+TOKEN_CODE = struct.Struct(f"=3i{MAX_READINGS}i{MAX_READINGS}i")
 
 
 @dataclass(frozen=True)
@@ -115,11 +114,11 @@ class Normalizer:
         return found
 
     def _code(self, text: str, visual: str, syllable: bool, readings: tuple[str, ...], fuzzy: tuple[str, ...]) -> bytes:
-        slots = [-1] * (2 * READING_SLOTS)
+        slots = [-1] * (2 * MAX_READINGS)
         for k, r in enumerate(readings):
             slots[k] = self.intern(r)
         for k, f in enumerate(fuzzy):
-            slots[READING_SLOTS + k] = self.intern(f)
+            slots[MAX_READINGS + k] = self.intern(f)
         return TOKEN_CODE.pack(self.intern(text), self.intern(visual), int(syllable), *slots)
 
     def normalize(self, name: str) -> Normalized:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from .lexicon import FileSpec, LexiconError, Source, Table, read_manifest, read_table
-from .normalize import Normalized, Normalizer, Token
+from .normalize import Normalizer, Token
 
 REGION_SLOT, PROVINCE_SLOT, PARTY_SLOT = "{地}", "{省}", "{党委}"
 PARTY_COMMITTEES = ("省委", "市委", "县委", "区委", "州委")
@@ -199,13 +200,7 @@ def _add_regions(registry: Registry, spec: FileSpec, row: dict[str, str], varian
 
 
 def _add_forms(registry: Registry, rows, normalizer: Normalizer, generic_words: set[str]) -> None:
-    normalized: dict[str, Normalized] = {}  # each text is normalized once (a name and its forms repeat)
-
-    def normalize(text: str) -> Normalized:
-        found = normalized.get(text)
-        if found is None:
-            found = normalized[text] = normalizer.normalize(text)
-        return found
+    normalize = lru_cache(maxsize=None)(normalizer.normalize)  # each text once: a name and its forms repeat
 
     bodies: dict[str, Body] = {}
     form_bodies: dict[str, list[tuple[Body, bool, str]]] = defaultdict(list)

@@ -122,7 +122,7 @@ def jsonl_rows(records: list[Record], verdicts: list[Verdict], statuses: list[st
         pieces = zip(itertools.repeat('{"line": '), map(str, map(_line, records)), itertools.repeat(", "),
                      map(_json_members, verdicts), itertools.repeat(next(iter(tails.values()))))
         return escape_jsonl("".join(itertools.chain.from_iterable(pieces)))
-    elif before == ("line",):
+    if before == ("line",):
         lines = [f'{{"line": {records[i].line}, {verdicts[i].json_members}{tails[statuses[i]]}' for i in kept]
     else:
         lines = ["{" + "".join(f"{dumps(f)}: {dumps(getattr(records[i], f))}, " for f in before)

@@ -162,7 +162,7 @@ class Scorer:
         unless ``detail``."""
         if self.aligner is None:
             for form in forms:
-                for a in self.align_python(form.tokens, self._form(form)[1], name):
+                for a in self.align_python(form.tokens, self._form(form)[0], name):
                     yield form, a.cost, a.start, a.end, a.ops
             return
         if not forms:
@@ -170,25 +170,24 @@ class Scorer:
         name_code = b"".join(t.code for t in name)
         fillers = self.fillers
         fills = array("d", [fillers.get(t.text, -1.0) for t in name]).tobytes()
-        placed = self.aligner.align_many([self._form(form)[2] for form in forms], name_code, fills,
+        placed = self.aligner.align_many([self._form(form)[1] for form in forms], name_code, fills,
                                          tuple(t.source for t in name), detail)
         for form, placements in zip(forms, placed):
             for cost, start, end, ops in placements:
                 yield form, cost, start, end, () if ops is None else ops
 
-    def _form(self, form: Form) -> tuple[bytes, list[float], tuple[bytes, bytes, float, tuple[str, ...]]]:
-        """A registry form's token codes, its delete costs, and both packed with its budget and texts for the
-        kernel."""
+    def _form(self, form: Form) -> tuple[list[float], tuple[bytes, bytes, float, tuple[str, ...]]]:
+        """A registry form's delete costs, and what the kernel takes of it: token codes, delete costs, budget and
+        token texts."""
         cached = self._forms.get(form.id)
         if cached is None:
             costs, fillers = self.costs, self.fillers
             # Deleting a character of the registry name costs more the more distinctive it is.
             deletes = [fillers.get(p.text) or costs.delete_base + costs.delete_weight * self.weight(p)
                        for p in form.tokens]
-            code = b"".join(t.code for t in form.tokens)
-            cached = self._forms[form.id] = (code, deletes, (code, array("d", deletes).tobytes(),
-                                                             costs.budget(form.length),
-                                                             tuple(t.text for t in form.tokens)))
+            cached = self._forms[form.id] = (deletes, (b"".join(t.code for t in form.tokens),
+                                                       array("d", deletes).tobytes(), costs.budget(form.length),
+                                                       tuple(t.text for t in form.tokens)))
         return cached
 
     def substitution(self, expected: Token, found: Token) -> tuple[float, str]:
