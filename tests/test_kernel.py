@@ -17,6 +17,7 @@ from impostor import Detector, kernel
 from impostor.candidates import CandidateIndex
 from impostor.decide import PASS, Verdict
 from impostor.records import OK, Record, format_rows
+from impostor import scan
 from impostor.scan import delimited_rows, jsonl_rows, output_fields
 from impostor.scoring import Scorer
 
@@ -139,11 +140,20 @@ def test_fast_paths_write_what_the_general_formatter_writes(detector, fields, fm
                        lexicon_version=detector.lexicon_version)
             rows.append(row)
         if fmt == "jsonl":
-            fast = jsonl_rows(records, verdicts, statuses, kept, fields, detector.lexicon_version)
+            fast = jsonl_rows(records, verdicts, statuses, kept, fields, detector.lexicon_version).decode()
             assert [json.loads(line)["line"] for line in fast.splitlines()] == [records[i].line for i in kept]
         else:
             fast = delimited_rows(records, verdicts, statuses, kept, fields, detector.lexicon_version, fmt)
         assert fast == format_rows(rows, fields, fmt)
+
+
+@given(st.lists(st.tuples(st.integers(-2**63, 2**63 - 1), st.text()), max_size=30), st.text(max_size=5),
+       st.text(max_size=5), st.text(max_size=5))
+def test_compiled_row_join_equals_the_python_one(rows, head, sep, tail):
+    numbers, texts = [n for n, _ in rows], [t.encode("utf-8", "surrogatepass") for _, t in rows]
+    args = (head.encode("utf-8", "surrogatepass"), numbers, sep.encode("utf-8", "surrogatepass"), texts,
+            tail.encode("utf-8", "surrogatepass"))
+    assert kernel.compiled.join_rows(*args) == scan._join_rows(*args)
 
 
 def naive_postings(index: CandidateIndex, detector) -> tuple[dict, list[int]]:

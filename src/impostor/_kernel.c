@@ -78,6 +78,7 @@ typedef struct {
     int32_t *substitute_channel;
     double lookalike, pinyin, homophone, near_homophone, insert, repeat;
     long insert_min_length;
+    double block_score;       /* Costs.block_score: for the score of placements over budget (Costs.score) */
     double *cost;     /* (m + 1) x (n + 1) work space, grown as needed */
     uint8_t *back;
     double *sub_cost; /* m x n */
@@ -145,13 +146,13 @@ static int buffer_of(PyObject *obj, Py_buffer *view, Py_ssize_t item, const char
 
 static int Aligner_init(Aligner *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"pairs", "pair_costs", "pair_channels", "lookalike", "pinyin", "homophone",
-                             "near_homophone", "insert", "repeat", "insert_min_length", "op_type", "channel_names",
-                             NULL};
+                             "near_homophone", "insert", "repeat", "insert_min_length", "block_score", "op_type",
+                             "channel_names", NULL};
     PyObject *pairs_obj, *costs_obj, *channels_obj, *op_type, *channel_names;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOddddddlO!O!", kwlist, &pairs_obj, &costs_obj, &channels_obj,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOddddddldO!O!", kwlist, &pairs_obj, &costs_obj, &channels_obj,
                                      &self->lookalike, &self->pinyin, &self->homophone, &self->near_homophone,
-                                     &self->insert, &self->repeat, &self->insert_min_length, &PyType_Type, &op_type,
-                                     &PyTuple_Type, &channel_names))
+                                     &self->insert, &self->repeat, &self->insert_min_length, &self->block_score,
+                                     &PyType_Type, &op_type, &PyTuple_Type, &channel_names))
         return -1;
     if (!PyType_IsSubtype((PyTypeObject *)op_type, &PyTuple_Type)
         || ((PyTypeObject *)op_type)->tp_basicsize != PyTuple_Type.tp_basicsize) {
@@ -349,40 +350,68 @@ static PyObject *align_one(Aligner *self, const Py_buffer *pattern, const Py_buf
 /* align_many(patterns, name, fills, sources, detail) -> for each (pattern, deletes, budget, texts) of `patterns`, the
  * placements of that registry name inside the name: the cheapest, and the cheapest reaching the name's end when
  * that is another one within budget, each as (cost, start, end, ops or None). */
+/* The placements of many registry names in one name that can decide something (what Scorer.useful keeps, in the
+ * same order): those within budget, then the one over budget with the best score (first of equals), with its
+ * steps left out.  With detail, every placement, with its steps. */
 static PyObject *Aligner_align_many(Aligner *self, PyObject *args) {
     PyObject *patterns_obj, *sources;
     Py_buffer name, fills;
     int detail;
     if (!PyArg_ParseTuple(args, "Oy*y*O!p", &patterns_obj, &name, &fills, &PyTuple_Type, &sources, &detail))
         return NULL;
-    PyObject *results = NULL;
+    PyObject *found = NULL, *nearest = NULL;
+    double nearest_score = 0.0;
     PyObject *patterns = PySequence_Fast(patterns_obj, "align_many: patterns must be a sequence");
     if (patterns == NULL) goto done;
     Py_ssize_t count = PySequence_Fast_GET_SIZE(patterns);
-    results = PyList_New(count);
-    for (Py_ssize_t k = 0; results != NULL && k < count; k++) {
+    found = PyList_New(0);
+    for (Py_ssize_t k = 0; found != NULL && k < count; k++) {
         Py_buffer pattern, deletes;
         double budget;
         PyObject *texts;
         if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(patterns, k), "y*y*dO", &pattern, &deletes, &budget, &texts)) {
-            Py_CLEAR(results);
+            Py_CLEAR(found);
             break;
         }
         PyObject *placements = align_one(self, &pattern, &deletes, texts, &name, &fills, sources, budget, detail);
         PyBuffer_Release(&pattern); PyBuffer_Release(&deletes);
-        if (placements == NULL) { Py_CLEAR(results); break; }
-        PyList_SET_ITEM(results, k, placements);
+        if (placements == NULL) { Py_CLEAR(found); break; }
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(placements); i++) {
+            PyObject *placement = PyList_GET_ITEM(placements, i);
+            double cost = PyFloat_AS_DOUBLE(PyTuple_GET_ITEM(placement, 0));
+            int useful = detail || cost <= budget + 1e-9;
+            double score = 0.0;
+            if (!useful) {  /* Costs.score, in the same order of operations */
+                score = 1.0 - (1.0 - self->block_score) * cost / budget;
+                score = score < 1.0 ? score : 1.0;
+                score = score > 0.0 ? score : 0.0;
+                if (nearest != NULL && !(score > nearest_score)) continue;
+            }
+            PyObject *entry = Py_BuildValue("(nO)", k, placement);
+            if (entry == NULL) { Py_CLEAR(found); break; }
+            if (useful) {
+                int failed = PyList_Append(found, entry);
+                Py_DECREF(entry);
+                if (failed < 0) { Py_CLEAR(found); break; }
+            } else {
+                Py_XSETREF(nearest, entry);
+                nearest_score = score;
+            }
+        }
+        Py_DECREF(placements);
     }
     Py_DECREF(patterns);
+    if (found != NULL && nearest != NULL && PyList_Append(found, nearest) < 0) Py_CLEAR(found);
 done:
+    Py_XDECREF(nearest);
     PyBuffer_Release(&name); PyBuffer_Release(&fills);
-    return results;
+    return found;
 }
 
 static PyMethodDef Aligner_methods[] = {
     {"align_many", (PyCFunction)Aligner_align_many, METH_VARARGS,
      "align_many([(pattern, deletes, budget, texts), ...], name, fills, sources, detail) -> "
-     "[[(cost, start, end, ops or None), ...] for each pattern]"},
+     "[(pattern index, (cost, start, end, ops or None)), ...]: the placements that can decide something"},
     {NULL, NULL, 0, NULL}};
 
 static PyTypeObject AlignerType = {
@@ -983,10 +1012,58 @@ static PyTypeObject ScreenType = {
     .tp_methods = Screen_methods,
 };
 
+/* -- output rows ----------------------------------------------------------------------------------------------- */
+/* join_rows(head, numbers, sep, texts, tail) -> head + str(numbers[i]) + sep + texts[i] + tail for every i, as one
+ * bytes object: the JSONL rows of a scan chunk (scan.jsonl_rows), already UTF-8, without an object per row. */
+static PyObject *join_rows(PyObject *self, PyObject *args) {
+    Py_buffer head, sep, tail;
+    PyObject *numbers, *texts, *result = NULL;
+    if (!PyArg_ParseTuple(args, "y*O!y*O!y*", &head, &PyList_Type, &numbers, &sep, &PyList_Type, &texts, &tail))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(texts);
+    Py_ssize_t total = (head.len + sep.len + tail.len + 20) * n;  /* 20: the most digits of a 64-bit number */
+    if (PyList_GET_SIZE(numbers) != n) {
+        PyErr_SetString(PyExc_ValueError, "join_rows: numbers and texts differ in length");
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *text = PyList_GET_ITEM(texts, i);
+        if (!PyBytes_Check(text) || !PyLong_Check(PyList_GET_ITEM(numbers, i))) {
+            PyErr_SetString(PyExc_TypeError, "join_rows: numbers must be ints and texts bytes");
+            goto done;
+        }
+        total += PyBytes_GET_SIZE(text);
+    }
+    result = PyBytes_FromStringAndSize(NULL, total);
+    if (result == NULL) goto done;
+    char *out = PyBytes_AS_STRING(result), *at = out;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *text = PyList_GET_ITEM(texts, i);
+        long long number = PyLong_AsLongLong(PyList_GET_ITEM(numbers, i));
+        if (number == -1 && PyErr_Occurred()) { Py_CLEAR(result); goto done; }
+        memcpy(at, head.buf, head.len); at += head.len;
+        at += snprintf(at, 21, "%lld", number);
+        memcpy(at, sep.buf, sep.len); at += sep.len;
+        memcpy(at, PyBytes_AS_STRING(text), PyBytes_GET_SIZE(text)); at += PyBytes_GET_SIZE(text);
+        memcpy(at, tail.buf, tail.len); at += tail.len;
+    }
+    _PyBytes_Resize(&result, at - out);
+done:
+    PyBuffer_Release(&head);
+    PyBuffer_Release(&sep);
+    PyBuffer_Release(&tail);
+    return result;
+}
+
+static PyMethodDef kernel_functions[] = {
+    {"join_rows", (PyCFunction)join_rows, METH_VARARGS,
+     "join_rows(head, numbers, sep, texts, tail) -> bytes: head + str(number) + sep + text + tail, row after row"},
+    {NULL, NULL, 0, NULL}};
+
 static struct PyModuleDef kernel_module = {
     PyModuleDef_HEAD_INIT, "impostor._kernel",
     "The compiled search and scoring kernel of impostor (pure-Python equivalents in candidates.py and scoring.py).",
-    -1, NULL};
+    -1, kernel_functions};
 
 PyMODINIT_FUNC PyInit__kernel(void) {
     if (PyType_Ready(&AlignerType) < 0 || PyType_Ready(&SearcherType) < 0 || PyType_Ready(&ScreenType) < 0)

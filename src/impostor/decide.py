@@ -15,8 +15,8 @@ from typing import Any
 
 from .chars import INVISIBLE, NOISE
 from .lexicon import DENYLIST
-from .memo import cached
 from .normalize import HAN, Normalized, Token
+from .records import escape_jsonl
 from .registry import Form, Registry
 from .scoring import DELETED, IDENTICAL, INSERTED, LOOKALIKE, REPEATED, Alignment, Costs
 
@@ -29,7 +29,7 @@ PERSON_SLOT = "{名}"
 MAX_PERSON_NAME = 3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a scan reads a verdict per row, and slots spare a cache miss or two
 class Verdict:
     """What impostor says about one name."""
 
@@ -40,29 +40,42 @@ class Verdict:
     target: str | None = None  # the official name it imitates or the word it carries
     reasons: tuple[str, ...] = ()
     status: str = "ok"  # "ok", or why the row could not be screened as given
+    # The output forms below, made on first use (replace() starts a new verdict without them).
+    _cells: tuple | None = field(default=None, init=False, repr=False, compare=False)
+    _json: bytes | None = field(default=None, init=False, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "decision": self.decision, "score": round(self.score, 3),
                 "category": self.category, "target": self.target, "reasons": list(self.reasons),
                 "status": self.status}
 
-    @cached
+    @property
     def cells(self) -> tuple[str, str, float, str, str, str]:
         """The members of ``to_dict`` but status as CSV/TSV cells (None as "", reasons joined by "; "), made once
         per verdict, like ``json_members``."""
-        return (self.name, self.decision, round(self.score, 3), self.category or "", self.target or "",
-                "; ".join(self.reasons))
+        made = self._cells
+        if made is None:
+            made = (self.name, self.decision, round(self.score, 3), self.category or "", self.target or "",
+                    "; ".join(self.reasons))
+            object.__setattr__(self, "_cells", made)
+        return made
 
-    @cached
-    def json_members(self) -> str:
-        """The members of ``to_dict`` but status, as JSON without the braces (what ``json.dumps`` writes), made
-        once per verdict: a scan writes them for every row of the name, and account tables repeat names a lot."""
-        string = _json_string
-        reasons = json.dumps(list(self.reasons), ensure_ascii=False) if self.reasons else "[]"
-        return (f'"name": {string(self.name)}, "decision": {string(self.decision)}, '
-                f'"score": {round(self.score, 3)!r}, '
-                f'"category": {"null" if self.category is None else string(self.category)}, '
-                f'"target": {"null" if self.target is None else string(self.target)}, "reasons": {reasons}')
+    @property
+    def json_members(self) -> bytes:
+        """The members of ``to_dict`` but status, as JSON without the braces (what ``json.dumps`` writes, with the
+        line breaks JSON leaves raw escaped), in UTF-8: made once per verdict, as a scan writes them for every row of
+        the name, and account tables repeat names a lot."""
+        made = self._json
+        if made is None:
+            string = _json_string
+            reasons = json.dumps(list(self.reasons), ensure_ascii=False) if self.reasons else "[]"
+            made = escape_jsonl(f'"name": {string(self.name)}, "decision": {string(self.decision)}, '
+                                f'"score": {round(self.score, 3)!r}, '
+                                f'"category": {"null" if self.category is None else string(self.category)}, '
+                                f'"target": {"null" if self.target is None else string(self.target)}, '
+                                f'"reasons": {reasons}').encode()
+            object.__setattr__(self, "_json", made)
+        return made
 
 
 @dataclass(frozen=True)

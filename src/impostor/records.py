@@ -382,8 +382,17 @@ class Sink:
             self.write(delimited([list(self.fields)], self.fmt))
         return self
 
-    def write(self, payload: str | list[dict[str, Any]]) -> None:
-        if isinstance(payload, str):
+    def write(self, payload: str | bytes | list[dict[str, Any]]) -> None:
+        """Write output text (bytes: already UTF-8) or, for Parquet, records."""
+        if isinstance(payload, bytes):
+            assert self._text is not None
+            buffer = getattr(self._text, "buffer", None)
+            if buffer is None or codecs.lookup(self._text.encoding).name != "utf-8":
+                self._text.write(payload.decode())
+            else:  # straight to the bytes underneath, after what was written as text
+                self._text.flush()
+                buffer.write(payload)
+        elif isinstance(payload, str):
             assert self._text is not None
             self._text.write(payload)
         elif payload:

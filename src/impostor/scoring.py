@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from . import kernel
 from .memo import Memo
@@ -135,46 +135,40 @@ class Scorer:
                 array("d", [cost for _, (cost, _) in listed]),
                 array("i", [CHANNELS.index(channel) for _, (_, channel) in listed]),
                 costs.lookalike, costs.pinyin, costs.homophone, costs.near_homophone, costs.insert, costs.repeat,
-                costs.insert_min_length, Op, CHANNELS)
+                costs.insert_min_length, costs.block_score, Op, CHANNELS)
 
     def align_all(self, forms: list[Form], name: tuple[Token, ...], detail: bool = False) -> list[tuple[Form, Alignment]]:
         """The placements (see ``align_python``) of ``forms`` inside ``name`` that can decide something: those
-        within budget, and the nearest one over budget (its score is a pass's reason).  With ``detail``
-        (explanations) every placement, with its steps."""
-        found: list[tuple[Form, Alignment]] = []
-        nearest: tuple[float, Form, float, int, int] | None = None  # the best-scored placement over budget
-        costs = self.costs
-        for form, cost, start, end, ops in self._placements(forms, name, detail):
-            if detail or cost <= costs.budget(form.length) + 1e-9:
-                found.append((form, Alignment(cost, start, end, ops)))
-                continue
-            score = costs.score(cost, form.length)
-            if nearest is None or score > nearest[0]:
-                nearest = (score, form, cost, start, end)
-        if nearest is not None:
-            _, form, cost, start, end = nearest
-            found.append((form, Alignment(cost, start, end, ())))
-        return found
-
-    def _placements(self, forms: list[Form], name: tuple[Token, ...],
-                    detail: bool) -> Iterator[tuple[Form, float, int, int, tuple[Op, ...]]]:
-        """(form, cost, start, end, steps) of every placement; the steps of one over budget are left out (empty)
-        unless ``detail``."""
-        if self.aligner is None:
-            for form in forms:
-                for a in self.align_python(form.tokens, self._form(form)[0], name):
-                    yield form, a.cost, a.start, a.end, a.ops
-            return
+        within budget, and the nearest one over budget (its score is a pass's reason), without its steps.  With
+        ``detail`` (explanations) every placement, with its steps."""
         if not forms:
-            return
-        name_code = b"".join(t.code for t in name)
-        fillers = self.fillers
-        fills = array("d", [fillers.get(t.text, -1.0) for t in name]).tobytes()
-        placed = self.aligner.align_many([self._form(form)[1] for form in forms], name_code, fills,
-                                         tuple(t.source for t in name), detail)
-        for form, placements in zip(forms, placed):
-            for cost, start, end, ops in placements:
-                yield form, cost, start, end, () if ops is None else ops
+            return []
+        if self.aligner is None:
+            return self.useful([(form, a) for form in forms for a in self.align_python(form.tokens, self._form(form)[0],
+                                                                                   name)], detail)
+        fills = array("d", [self.fillers.get(t.text, -1.0) for t in name]).tobytes()
+        placed = self.aligner.align_many([self._form(form)[1] for form in forms], b"".join(t.code for t in name),
+                                         fills, tuple(t.source for t in name), detail)
+        return [(forms[k], Alignment(cost, start, end, ops or ())) for k, (cost, start, end, ops) in placed]
+
+    def useful(self, placements: list[tuple[Form, Alignment]], detail: bool) -> list[tuple[Form, Alignment]]:
+        """What ``align_all`` keeps of all placements (the kernel's ``align_many`` keeps the same)."""
+        if detail:
+            return placements
+        found: list[tuple[Form, Alignment]] = []
+        nearest: tuple[float, Form, Alignment] | None = None  # the best-scored placement over budget
+        costs = self.costs
+        for form, alignment in placements:
+            if alignment.cost <= costs.budget(form.length) + 1e-9:
+                found.append((form, alignment))
+                continue
+            score = costs.score(alignment.cost, form.length)
+            if nearest is None or score > nearest[0]:
+                nearest = (score, form, alignment)
+        if nearest is not None:
+            _, form, alignment = nearest
+            found.append((form, alignment._replace(ops=())))
+        return found
 
     def _form(self, form: Form) -> tuple[list[float], tuple[bytes, bytes, float, tuple[str, ...]]]:
         """A registry form's delete costs, and what the kernel takes of it: token codes, delete costs, budget and
