@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from functools import cache, lru_cache
-from typing import Any
+from functools import lru_cache, partial
+from typing import Any, Callable, NamedTuple
 
 from .chars import INVISIBLE, NOISE
 from .lexicon import DENYLIST
@@ -78,20 +78,23 @@ class Verdict:
         return made
 
 
-@dataclass(frozen=True)
-class Signal:
+class Signal(NamedTuple):  # a tuple: a name near many registry names makes dozens
     decision: str
     score: float
     category: str | None
     target: str | None
-    reasons: tuple[str, ...]
+    reasons: tuple[str, ...]  # the first one names what was found; see all_reasons
     specificity: int = 0  # how many characters of the name the signal explains
+    more_reasons: Callable[[], tuple[str, ...]] | None = None  # the rest, written only for the signal that wins
 
     @property
     def key(self) -> tuple[int, int, float]:
         # Among signals of one decision, the one explaining more of the name wins: 中华经济网 is 中国经济网 with
         # 华 for 国, not 经济网 with a prefix; 中国新闻闻网 is 中国新闻网 with a repeat, not 中国新闻 + affix.
         return (RANK[self.decision], self.specificity, self.score)
+
+    def all_reasons(self) -> tuple[str, ...]:
+        return self.reasons + self.more_reasons() if self.more_reasons is not None else self.reasons
 
 
 @dataclass
@@ -130,13 +133,14 @@ class Decider:
         if not signals:
             return Verdict(name, PASS, 0.0)
         best = max(signals, key=lambda s: s.key)
+        best_reasons = best.all_reasons()
         if best.decision == PASS:
-            return Verdict(name, PASS, best.score, reasons=best.reasons)
+            return Verdict(name, PASS, best.score, reasons=best_reasons)
         # A review lists every signal that led to it; a block adds only rival bodies the name could also imitate.
         others = [s.reasons[0] for s in signals
                   if s is not best and s.reasons and s.target != best.target
                   and (s.decision == BLOCK if best.decision == BLOCK else s.decision != PASS)]
-        reasons = best.reasons + tuple(dict.fromkeys(r for r in others if r not in best.reasons))
+        reasons = best_reasons + tuple(dict.fromkeys(r for r in others if r not in best_reasons))
         return Verdict(name, best.decision, best.score, best.category, best.target, reasons)
 
     # -- imitation of a specific body -------------------------------------------------------------------------------
@@ -146,10 +150,8 @@ class Decider:
         # A name that is exactly some registry name is that name, even if it is a near form of another one
         # (市场监管局 is the generic local office, not a clipped 市场监管总局).
         exact = [(f, a) for f, a in alignments if a.cost == 0 and a.start == 0 and a.end == len(tokens)]
-        fold_reasons: list[str] | None = None  # the same for every candidate: computed once, when first needed
         nearest: tuple[float, Form] | None = None  # the closest registry name over budget, for a pass's reason
-        # Placements of rival registry names often share a span: its affixes are read once.
-        affixes_at = cache(lambda start, end: self.affixes_around(tokens, start, end))
+        affixes: dict[tuple[int, int], list[str] | None] = {}  # by span: rival registry names often share one
         for form, alignment in exact or alignments:
             score = self.costs.score(alignment.cost, form.length)
             if alignment.cost > self.costs.budget(form.length) + 1e-9:
@@ -162,8 +164,8 @@ class Decider:
                 decision, score, first, last = (REVIEW, min(score, self.scores["weak_name"]),
                                                 f"carries {form.text}, a name local bodies share "
                                                 f"({form.body.name} and others)", [])
-            elif (affixes := affixes_at(alignment.start, alignment.end)) is not None:
-                decision, first, last = BLOCK, self._imitation_reason(form), affixes
+            elif (around := self._affixes_at(affixes, tokens, alignment)) is not None:
+                decision, first, last = BLOCK, self._imitation_reason(form), around
             elif {op.channel for op in alignment.ops} & EVASIVE_CHANNELS:
                 decision, first, last = BLOCK, self._imitation_reason(form), ["disguised name inside a longer name"]
             elif form.length >= 3 and not alignment.disguised:
@@ -172,12 +174,8 @@ class Decider:
                                                 f"{form.body.category})", [])
             else:
                 continue
-            if fold_reasons is None:
-                fold_reasons = self._fold_reasons(evidence.normalized)
-            reasons = [first, *fold_reasons, *(op_reason(op) for op in alignment.ops if op.channel != IDENTICAL),
-                       *last]
-            yield Signal(decision, score, form.body.category, form.body.name, tuple(reasons),
-                         alignment.end - alignment.start)
+            yield Signal(decision, score, form.body.category, form.body.name, (first,), alignment.end - alignment.start,
+                         partial(self._placement_reasons, evidence.normalized, alignment, last))
         if nearest is not None:
             score, form = nearest
             yield Signal(PASS, score, None, None, (f"nearest registry name {form.body.name} ({score:.2f})",))
@@ -197,6 +195,12 @@ class Decider:
                 names = ", ".join(sorted(bodies))
                 yield Signal(REVIEW, self.scores["initials"] - 0.2, forms[0].body.category, forms[0].body.name,
                              (f"{letters} = initials of {names}",), end - start)
+
+    def _affixes_at(self, memo: dict, tokens: tuple[Token, ...], alignment: Alignment) -> list[str] | None:
+        span = (alignment.start, alignment.end)
+        if span not in memo:
+            memo[span] = self.affixes_around(tokens, *span)
+        return memo[span]
 
     def affixes_around(self, tokens: tuple[Token, ...], start: int, end: int) -> list[str] | None:
         """The affix words filling the name around [start, end), or None when something else is there.
@@ -236,6 +240,11 @@ class Decider:
         former = " (a former name)" if body.status == "former" else ""
         via = f" via its short form {form.text}" if form.is_alias else ""
         return f"imitates {body.name}{former} ({body.category}){via}"
+
+    def _placement_reasons(self, normalized: Normalized, alignment: Alignment, last: list[str]) -> tuple[str, ...]:
+        """What changed from the registry name to the name: the folds, then the steps of the placement."""
+        return (*self._fold_reasons(normalized), *(op_reason(op) for op in alignment.ops if op.channel != IDENTICAL),
+                *last)
 
     @staticmethod
     def _fold_reasons(normalized: Normalized) -> list[str]:
