@@ -1,5 +1,7 @@
 """The shipped character tables agree with the libraries they were generated from (used here as oracles)."""
 
+import re
+
 import opencc
 import pytest
 from pypinyin import Style, pinyin
@@ -38,3 +40,31 @@ def test_heteronyms_used_in_words_are_kept(detector, char, reading):
 @pytest.mark.parametrize("char,reading", [("台", "si"), ("方", "wang")])
 def test_classical_readings_are_dropped(detector, char, reading):
     assert reading not in detector.tables.readings(char)
+
+
+def _near_table(detector):
+    lines = (detector.tables.dir / "visual_near.tsv").read_text(encoding="utf-8").splitlines()
+    header = "\n".join(ln for ln in lines if ln.startswith("#"))
+    rows = [ln.split("\t") for ln in lines if not ln.startswith("#")][1:]
+    return header, rows
+
+
+def test_near_lookalike_costs_are_calibrated_on_glyph_shapes(detector):
+    header, rows = _near_table(detector)
+    assert "fonts-noto-cjk 1:20220127+repack1-1" in header and "SIL OFL 1.1" in header
+    a, b = map(float, re.search(r"exp\(-\((-?[0-9.]+) \+ ([0-9.]+) \* g\)\)", header).groups())
+    threshold = float(re.search(r"new pairs: g >= ([0-9.]+)", header).group(1))
+    precision, recall = map(float, re.search(r"precision ([0-9.]+) .*, recall ([0-9.]+)", header).groups())
+    assert precision >= 0.95 and recall > 0.5 and 0.8 <= threshold < 1
+    cap = int(re.search(r"\(cap (\d+),", header).group(1))
+    logit1 = a + b
+    glyph_rows = [r for r in rows if r[3].startswith("glyph:")]
+    assert 0 < len(glyph_rows) <= cap <= 2000  # a bounded table keeps Detector() load fast
+    for first, second, cost, source in glyph_rows:
+        g = float(source.removeprefix("glyph:g="))
+        assert g >= threshold, (first, second)
+        expected = min(0.5, max(0.1, 0.1 + 0.4 * (logit1 - (a + b * g)) / logit1))
+        assert abs(float(cost) - expected) <= 0.006, (first, second, cost, expected)
+    assert all(0.1 <= float(r[2]) <= 0.5 for r in rows)
+    pairs = {(r[0], r[1]) for r in glyph_rows}
+    assert {("城", "域"), ("耍", "要"), ("钢", "铜")} <= pairs

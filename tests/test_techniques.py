@@ -142,3 +142,26 @@ def test_custom_registry_gets_every_technique(tmp_path):
         verdict = detector.check(name)
         assert (verdict.decision, verdict.target, verdict.category) == ("block", "华为技术有限公司", "brand"), name
     assert detector.check("入民日报").target == "人民日报"  # the shipped registries still apply
+
+
+# Near look-alikes that only the glyph-shape source of visual_near.tsv knows (the four-corner rule missed them).
+@pytest.mark.parametrize("name,target,pair", [
+    ("住房和域乡建设部", "住房和城乡建设部", "域≈城"),
+    ("新闻和报纸摘耍", "新闻和报纸摘要", "耍≈要"),
+    ("钢陵日报", "铜陵日报", "钢≈铜"),
+    ("县城经济网", "县域经济网", "城≈域"),
+])
+def test_glyph_near_lookalikes_are_blocked_with_the_right_target(detector, name, target, pair):
+    verdict = detector.check(name)
+    assert (verdict.decision, verdict.target) == ("block", target), verdict
+    assert f"{pair} near look-alike" in verdict.reasons
+
+
+@pytest.mark.parametrize("name,target", [
+    ("r\u0435\u043fmi\u043f rib\u0430\u043e", "人民日报"),  # Cyrillic е, п, а, о in renmin ribao
+    ("\u043fanfang zhoumo", "南方周末"),
+])
+def test_cyrillic_pe_stands_for_latin_n(detector, name, target):
+    # UTS #39 takes п to Greek π; uts39.tsv overrides it to n, the letter it looks like in a Latin-script name.
+    verdict = detector.check(name)
+    assert (verdict.decision, verdict.target) == ("block", target), verdict

