@@ -9,12 +9,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from typing import Any, Callable, NamedTuple
 
 from .chars import INVISIBLE, NOISE
 from .lexicon import DENYLIST
+from .memo import cached
 from .normalize import HAN, Normalized, Token
 from .records import escape_jsonl
 from .registry import Form, Registry
@@ -29,10 +30,7 @@ PERSON_SLOT = "{名}"
 MAX_PERSON_NAME = 3
 
 
-@dataclass(frozen=True, slots=True)  # slots: a scan reads a verdict per row, and slots spare a cache miss or two
-class Verdict:
-    """What impostor says about one name."""
-
+class _VerdictFields(NamedTuple):
     name: str
     decision: str  # block | review | pass
     score: float  # 0..1: how closely the name reproduces what it is flagged for
@@ -40,42 +38,42 @@ class Verdict:
     target: str | None = None  # the official name it imitates or the word it carries
     reasons: tuple[str, ...] = ()
     status: str = "ok"  # "ok", or why the row could not be screened as given
-    # The output forms below, made on first use (replace() starts a new verdict without them).
-    _cells: tuple | None = field(default=None, init=False, repr=False, compare=False)
-    _json: bytes | None = field(default=None, init=False, repr=False, compare=False)
+
+
+class Verdict(_VerdictFields):
+    """What impostor says about one name.  A named tuple, so immutable (``_replace`` makes a changed copy) and quick
+    to make: a scan makes one per distinct name, and reads one per row.  Its output forms are made on first use."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "decision": self.decision, "score": round(self.score, 3),
                 "category": self.category, "target": self.target, "reasons": list(self.reasons),
                 "status": self.status}
 
-    @property
+    @cached
     def cells(self) -> tuple[str, str, float, str, str, str]:
         """The members of ``to_dict`` but status as CSV/TSV cells (None as "", reasons joined by "; "), made once
         per verdict, like ``json_members``."""
-        made = self._cells
-        if made is None:
-            made = (self.name, self.decision, round(self.score, 3), self.category or "", self.target or "",
-                    "; ".join(self.reasons))
-            object.__setattr__(self, "_cells", made)
-        return made
+        return (self.name, self.decision, round(self.score, 3), self.category or "", self.target or "",
+                "; ".join(self.reasons))
 
-    @property
+    @cached
     def json_members(self) -> bytes:
         """The members of ``to_dict`` but status, as JSON without the braces (what ``json.dumps`` writes, with the
         line breaks JSON leaves raw escaped), in UTF-8: made once per verdict, as a scan writes them for every row of
         the name, and account tables repeat names a lot."""
-        made = self._json
-        if made is None:
-            string = _json_string
-            reasons = json.dumps(list(self.reasons), ensure_ascii=False) if self.reasons else "[]"
-            made = escape_jsonl(f'"name": {string(self.name)}, "decision": {string(self.decision)}, '
-                                f'"score": {round(self.score, 3)!r}, '
-                                f'"category": {"null" if self.category is None else string(self.category)}, '
-                                f'"target": {"null" if self.target is None else string(self.target)}, '
-                                f'"reasons": {reasons}').encode()
-            object.__setattr__(self, "_json", made)
-        return made
+        string = _json_string
+        if self[3:6] == _NOTHING_FOUND and self.decision == PASS:  # most verdicts: the name and score vary
+            return b"".join((b'"name": ', escape_jsonl(string(self.name)).encode(), b', "decision": "pass", "score": ',
+                             repr(round(self.score, 3)).encode(), b', "category": null, "target": null, "reasons": []'))
+        reasons = json.dumps(list(self.reasons), ensure_ascii=False) if self.reasons else "[]"
+        return escape_jsonl(f'"name": {string(self.name)}, "decision": {string(self.decision)}, '
+                            f'"score": {round(self.score, 3)!r}, '
+                            f'"category": {"null" if self.category is None else string(self.category)}, '
+                            f'"target": {"null" if self.target is None else string(self.target)}, '
+                            f'"reasons": {reasons}').encode()
+
+
+_NOTHING_FOUND = (None, None, ())  # category, target and reasons of a name with nothing in it
 
 
 class Signal(NamedTuple):  # a tuple: a name near many registry names makes dozens
@@ -299,7 +297,7 @@ def allowed(verdict: Verdict, account_id: str | None) -> Verdict:
     everyone; the evidence stays visible."""
     why = f"verified account {account_id} (allowlist)" if account_id is not None else "name cleared in review (allowlist)"
     reasons = (why,) + verdict.reasons
-    return replace(verdict, decision=PASS, reasons=reasons)
+    return verdict._replace(decision=PASS, reasons=reasons)
 
 
 def op_reason(op) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
@@ -109,7 +108,7 @@ class Detector:
         if verdict.decision != PASS and self.allowlist.allows(account_id, normalized.variant):
             verdict = allowed(verdict, account_id)
         if normalized.truncated:
-            verdict = replace(verdict, status=TRUNCATED)
+            verdict = verdict._replace(status=TRUNCATED)
         return verdict
 
     def check_many(self, names: Iterable[str], account_ids: Iterable[str | None] | None = None) -> list[Verdict]:
