@@ -32,6 +32,7 @@ ROW_FIELDS = {"file", "line", "id", "status", "lexicon_version"}  # what a row a
 _name, _line, _status = operator.attrgetter("name"), operator.attrgetter("line"), operator.attrgetter("status")
 _decision, _category = operator.attrgetter("decision"), operator.attrgetter("category")
 _json_members = operator.attrgetter("json_members")
+_first, _second = operator.itemgetter(0), operator.itemgetter(1)
 ONLY = {"flagged": {BLOCK, REVIEW}, "block": {BLOCK}, "review": {REVIEW}}
 FAIL_ON = {"block": {BLOCK}, "review": {BLOCK, REVIEW}}  # --fail-on review: anything a person must look at
 
@@ -61,8 +62,9 @@ def screen_names(detector: Detector, work: tuple[list[str], list[str | None] | N
 
 
 def format_chunk(records: list[Record], verdicts: list[Verdict], fmt: str, fields: tuple[str, ...],
-                 only: str | None, lexicon_version: str) -> tuple[Any, Counter]:
-    """One chunk's output (text, or records for Parquet) and its counts for the summary."""
+                 only: str | None, lexicon_version: str, members: list[bytes] | None = None) -> tuple[Any, Counter]:
+    """One chunk's output (text, or records for Parquet) and its counts for the summary; ``members``: the verdicts'
+    JSON members, when the caller has them at hand."""
     # A row's status is its record's, unless that is OK: then its verdict's (nearly always OK too).
     statuses = list(map(_status, records))
     if statuses.count(OK) == len(statuses):
@@ -80,7 +82,7 @@ def format_chunk(records: list[Record], verdicts: list[Verdict], fmt: str, field
         keep = ONLY[only]
         kept = [i for i, v in enumerate(verdicts) if v.decision in keep]
     if fmt == "jsonl":
-        return jsonl_rows(records, verdicts, statuses, kept, fields, lexicon_version), counts
+        return jsonl_rows(records, verdicts, statuses, kept, fields, lexicon_version, members), counts
     if fmt in ("csv", "tsv"):
         return delimited_rows(records, verdicts, statuses, kept, fields, lexicon_version, fmt), counts
     rows = []
@@ -112,22 +114,24 @@ def delimited_rows(records: list[Record], verdicts: list[Verdict], statuses: lis
 
 
 def jsonl_rows(records: list[Record], verdicts: list[Verdict], statuses: list[str], kept: Iterable[int],
-               fields: tuple[str, ...], lexicon_version: str) -> bytes:
+               fields: tuple[str, ...], lexicon_version: str, members: list[bytes] | None = None) -> bytes:
     """The JSONL of the ``kept`` rows in UTF-8, as ``format_rows`` writes it, but from each verdict's JSON members
-    (made once per verdict, and a verdict is shared by every row of its name): this is the hot path of ``scan``."""
+    (made once per verdict, and a verdict is shared by every row of its name; ``members``: those members, when the
+    caller has them at hand): this is the hot path of ``scan``."""
+    if members is None:
+        members = list(map(_json_members, verdicts))
     before, after = _around_verdict(fields)
     dumps = functools.partial(json.dumps, ensure_ascii=False)
     tails = {status: escape_jsonl("".join(f", {dumps(f)}: {dumps({'status': status, 'lexicon_version': lexicon_version}[f])}"
                                           for f in after) + "}\n").encode()
              for status in set(statuses)}
     if not isinstance(kept, range):
-        records, verdicts, statuses = ([values[i] for i in kept] for values in (records, verdicts, statuses))
+        records, members, statuses = ([values[i] for i in kept] for values in (records, members, statuses))
     if before == ("line",) and len(tails) == 1:  # the common case: one bytes object for the chunk, none per row
-        return join_rows(b'{"line": ', list(map(_line, records)), b", ", list(map(_json_members, verdicts)),
-                         tails[statuses[0]])
+        return join_rows(b'{"line": ', list(map(_line, records)), b", ", members, tails[statuses[0]])
     heads = [escape_jsonl("{" + "".join(f"{dumps(f)}: {dumps(getattr(record, f))}, " for f in before)).encode()
              for record in records]
-    return b"".join(b"".join(row) for row in zip(heads, map(_json_members, verdicts), map(tails.__getitem__, statuses)))
+    return b"".join(b"".join(row) for row in zip(heads, members, map(tails.__getitem__, statuses)))
 
 
 def _join_rows(head: bytes, numbers: list[int], sep: bytes, texts: list[bytes], tail: bytes) -> bytes:
@@ -247,11 +251,13 @@ def run_scan(detector: Detector, inputs: list[str], options: InputOptions, sink:
     started = time.monotonic()
     # Account ids matter only to the allowlist; without one, a name's verdict is the same on every row.
     with_ids = detector.allowlist_path is not None and "id" in sink.fields
-    task = functools.partial(screen_names, json_members=sink.fmt == "jsonl")
+    with_json = sink.fmt == "jsonl"
+    task = functools.partial(screen_names, json_members=with_json)
     meter = ByteMeter()
     chunks = _chunks(_all_records(inputs, options, meter), summary)
-    for records, verdicts in _screened(detector, chunks, workers, with_ids, task):
-        payload, counts = format_chunk(records, verdicts, sink.fmt, sink.fields, only, detector.lexicon_version)
+    for records, verdicts, members in _screened(detector, chunks, workers, with_ids, with_json, task):
+        payload, counts = format_chunk(records, verdicts, sink.fmt, sink.fields, only, detector.lexicon_version,
+                                       members)
         sink.write(payload)
         summary.counts.update(counts)
         if progress is not None:
@@ -262,34 +268,35 @@ def run_scan(detector: Detector, inputs: list[str], options: InputOptions, sink:
     return summary
 
 
-def _screened(detector: Detector, chunks: Iterator[list[Record]], workers: int, with_ids: bool,
-              task: Callable[[Detector, Any], list[Verdict]]) -> Iterator[tuple[list[Record], list[Verdict]]]:
-    """Each chunk with its verdicts, in order.  Verdicts of names met before come from a memo here, so the workers
-    screen only names new to the whole scan, each once, whichever worker meets it (account tables repeat names a
-    lot), and rows never travel to the workers."""
-    memo: dict[Any, Verdict] = {}
-    clears = 0  # how often the memo was emptied (when full): verdicts known at submission may have left it
+def _screened(detector: Detector, chunks: Iterator[list[Record]], workers: int, with_ids: bool, with_json: bool,
+              task: Callable[[Detector, Any], list[Verdict]]
+              ) -> Iterator[tuple[list[Record], list[Verdict], list[bytes] | None]]:
+    """Each chunk with its verdicts (and ``with_json``, their JSON members), in order.  Verdicts of names met before
+    come from a memo here, so the workers screen only names new to the whole scan, each once, whichever worker meets
+    it (account tables repeat names a lot), and rows never travel to the workers."""
+    # By name: the verdict and its JSON members, side by side in a tuple, as reading them from the verdict would
+    # cost a cache miss or two per row.
+    memo: dict[Any, tuple[Verdict, bytes | None]] = {}
     pending: deque = deque()
 
     def work() -> Iterator[tuple[list[str], list[str | None] | None]]:
         for records in chunks:
             keys = [(r.name, r.id) for r in records] if with_ids else list(map(_name, records))
             known = list(map(memo.get, keys))
-            new = list(dict.fromkeys(itertools.compress(keys, map(operator.not_, known))))
-            pending.append((records, keys, known, new, clears))
+            missing = list(itertools.compress(range(len(keys)), map(operator.not_, known)))
+            new = list(dict.fromkeys(map(keys.__getitem__, missing)))
+            pending.append((records, keys, known, missing, new))
             yield ([k[0] for k in new], [k[1] for k in new]) if with_ids else (new, None)
 
     for fresh in screen_chunks(detector, work(), workers, task):
-        records, keys, known, new, submitted = pending.popleft()
+        records, keys, known, missing, new = pending.popleft()
         if len(memo) + len(fresh) > RECENT_NAMES:
             memo.clear()
-            clears += 1
-        memo.update(zip(new, fresh))
-        if clears == submitted:  # every key is in the memo
-            yield records, list(map(memo.__getitem__, keys))
-        else:
-            found = dict(zip(new, fresh))
-            yield records, [v if v is not None else found[k] for k, v in zip(keys, known)]
+        found = dict(zip(new, [(verdict, verdict.json_members if with_json else None) for verdict in fresh]))
+        memo.update(found)
+        for i in missing:
+            known[i] = found[keys[i]]
+        yield records, list(map(_first, known)), list(map(_second, known)) if with_json else None
 
 
 def _all_records(inputs: list[str], options: InputOptions, meter: ByteMeter) -> Iterator[list[Record]]:
