@@ -1013,6 +1013,19 @@ static PyTypeObject ScreenType = {
 };
 
 /* -- output rows ----------------------------------------------------------------------------------------------- */
+/* The decimal digits of number at out (at most 20 characters); returns how many (snprintf's formatting machinery
+ * costs more than the rest of a row). */
+static int write_number(char *out, long long number) {
+    char digits[20];
+    int n = 0, negative = number < 0;
+    unsigned long long rest = negative ? 0ULL - (unsigned long long)number : (unsigned long long)number;
+    do { digits[n++] = (char)('0' + rest % 10); rest /= 10; } while (rest);
+    int length = n + negative;
+    if (negative) *out++ = '-';
+    while (n) *out++ = digits[--n];
+    return length;
+}
+
 /* join_rows(head, numbers, sep, texts, tail) -> head + str(numbers[i]) + sep + texts[i] + tail for every i, as one
  * bytes object: the JSONL rows of a scan chunk (scan.jsonl_rows), already UTF-8, without an object per row. */
 static PyObject *join_rows(PyObject *self, PyObject *args) {
@@ -1042,7 +1055,7 @@ static PyObject *join_rows(PyObject *self, PyObject *args) {
         long long number = PyLong_AsLongLong(PyList_GET_ITEM(numbers, i));
         if (number == -1 && PyErr_Occurred()) { Py_CLEAR(result); goto done; }
         memcpy(at, head.buf, head.len); at += head.len;
-        at += snprintf(at, 21, "%lld", number);
+        at += write_number(at, number);
         memcpy(at, sep.buf, sep.len); at += sep.len;
         memcpy(at, PyBytes_AS_STRING(text), PyBytes_GET_SIZE(text)); at += PyBytes_GET_SIZE(text);
         memcpy(at, tail.buf, tail.len); at += tail.len;

@@ -254,7 +254,8 @@ class CandidateIndex:
         built; ``search_python`` is the reference it must agree with)."""
         if len(tokens) < 2:
             return []
-        keys = [self.search_keys(t) for t in tokens]
+        partners = self.partners  # search_keys, inline: a long name has dozens of tokens
+        keys = [t.keys + partners[t.text] if t.text in partners else t.keys for t in tokens]
         if self.searcher is None:
             return self.search_python(keys)
         forms = self.registry.forms

@@ -12,6 +12,7 @@ syllable tokens (ren min ri bao) that compare with Han characters by sound; othe
 
 from __future__ import annotations
 
+import itertools
 import struct
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -57,7 +58,7 @@ class Normalized:
         if self.fold is None:
             return ()
         raw = self.raw[:MAX_NAME_CHARS]
-        return tuple(step for ch in raw for step in self.fold(ch).steps)
+        return tuple(itertools.chain.from_iterable(fold.steps for fold in map(self.fold, raw)))
 
     @cached
     def variant(self) -> str:
