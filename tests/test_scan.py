@@ -1,8 +1,10 @@
 """The scan pipeline's counts, progress line and summary."""
 
 import io
+import pickle
 
-from impostor.scan import Progress, Summary, human
+from impostor.records import OK, Record
+from impostor.scan import Progress, Rows, Summary, VerdictMemo, human
 
 
 def test_progress_line_shows_rate_share_and_eta_then_clears(monkeypatch):
@@ -28,3 +30,24 @@ def test_summary_counts_and_encoding_hint():
     assert "media 1" in lines[1] and "invalid-encoding 2" in lines[2] and "--encoding gb18030" in lines[3]
     assert summary.found({"block"}) and not summary.found({"review"})
     assert human(2_500_000) == "2.50M"
+
+
+def test_a_chunk_travels_to_a_worker_as_columns_and_comes_back_as_the_same_records():
+    records = [Record("in.csv", i + 1, f"id{i}" if i % 2 else None, name, OK if name else "empty")
+               for i, name in enumerate(["人民曰报", "", "张三", "人民曰报"] * 50)]
+    pickled = pickle.dumps(Rows(records))
+    assert pickle.loads(pickled) == records
+    assert b"Record" not in pickled  # columns of plain values: no record objects to rebuild one by one
+
+
+def test_a_full_memo_empties_itself_without_changing_a_row(detector, monkeypatch):
+    names = ["人民曰报", "张三", "夏爽律师", "入民日报", "张三", "光明的未来", "人民曰报"] * 3
+    records = [Record("-", i + 1, None, name, OK) for i, name in enumerate(names)]
+    expected = [detector.check(name) for name in names]
+    monkeypatch.setattr("impostor.scan.RECENT_NAMES", 2)
+    memo = VerdictMemo(with_json=True)
+    for start in range(0, len(records), 4):  # chunks of four: the memo fills up and empties again and again
+        verdicts, members = memo.verdicts(detector, records[start:start + 4], with_ids=False)
+        assert verdicts == expected[start:start + 4]
+        assert members == [v.json_members for v in expected[start:start + 4]]
+        assert len(memo.entries) <= 4

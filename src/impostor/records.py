@@ -47,7 +47,7 @@ class Record(NamedTuple):
     status: str
 
 
-_new_record = functools.partial(tuple.__new__, Record)  # Record(*fields) without the Python-level __new__
+new_record = functools.partial(tuple.__new__, Record)  # Record(*fields) without the Python-level __new__
 
 
 @dataclass(frozen=True)
@@ -175,7 +175,7 @@ def _text(stream: IO[bytes], label: str, options: InputOptions) -> Iterator[list
         for i, name in enumerate(names):
             if not name or name.isspace():
                 statuses[i] = EMPTY if statuses[i] == OK else statuses[i]
-        yield list(map(_new_record, zip(itertools.repeat(label), range(number + 1, number + 1 + len(names)),
+        yield list(map(new_record, zip(itertools.repeat(label), range(number + 1, number + 1 + len(names)),
                                         itertools.repeat(None), names, statuses)))
         number += len(names)
 

@@ -1,10 +1,11 @@
 """The scan pipeline behind ``impostor scan``: records in, one result row per record out, in order.
 
-    inputs --read_records--> chunks --names new to the scan--> screen_names (in workers) --> verdicts
-           --format_chunk--> (output rows, counts) --> Sink + Summary
+    inputs --read_batches--> chunks of records --scan_chunk (in the worker processes, or in this one)-->
+           VerdictMemo: names met before, and screen_names for the new ones --> format_chunk --> (output, counts)
+           --> Sink + Summary, in input order
 
-The main process keeps a memo of verdicts by name, so a name is screened once per scan whichever worker meets it,
-and only new names travel to the workers (with their verdict's JSON made there); it reads, formats and writes.
+Each process that screens chunks keeps its own memo of verdicts by name, and formats its chunks' output too: the
+main process only reads, sends chunks (as columns: see Rows) and writes what comes back.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import json
 import operator
 import os
 import time
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Iterable, Iterator
 
@@ -23,7 +24,8 @@ from . import kernel
 from .decide import BLOCK, PASS, REVIEW, Verdict
 from .detector import RECENT_NAMES, Detector
 from .parallel import screen_chunks
-from .records import OK, InputOptions, Record, Sink, delimited, escape_jsonl, flat, format_rows, read_batches
+from .records import (OK, InputOptions, Record, Sink, delimited, escape_jsonl, flat, format_rows, new_record,
+                      read_batches)
 
 CHUNK = 4096
 VERDICT_FIELDS = ("name", "decision", "score", "category", "target", "reasons")  # what Verdict.to_dict gives, but status
@@ -33,6 +35,7 @@ _name, _line, _status = operator.attrgetter("name"), operator.attrgetter("line")
 _decision, _category = operator.attrgetter("decision"), operator.attrgetter("category")
 _json_members = operator.attrgetter("json_members")
 _first, _second = operator.itemgetter(0), operator.itemgetter(1)
+_scan_ids = itertools.count()
 ONLY = {"flagged": {BLOCK, REVIEW}, "block": {BLOCK}, "review": {REVIEW}}
 FAIL_ON = {"block": {BLOCK}, "review": {BLOCK, REVIEW}}  # --fail-on review: anything a person must look at
 
@@ -59,6 +62,60 @@ def screen_names(detector: Detector, work: tuple[list[str], list[str | None] | N
         for verdict in verdicts:
             verdict.json_members  # noqa: B018 - a cached property: made here, on the worker's core
     return verdicts
+
+
+class VerdictMemo:
+    """The verdicts of the names one process met in a scan, by name, with their JSON members beside them in a tuple
+    (reading those from the verdict would cost a cache miss or two per row): account tables repeat names a lot, so
+    each name is screened once per process.  Emptied when full."""
+
+    def __init__(self, with_json: bool) -> None:
+        self.with_json = with_json
+        self.entries: dict[Any, tuple[Verdict, bytes | None]] = {}
+
+    def verdicts(self, detector: Detector, records: list[Record], with_ids: bool
+                 ) -> tuple[list[Verdict], list[bytes] | None]:
+        """The verdict of each record (and with JSON, its members), screening the names met for the first time."""
+        keys = [(r.name, r.id) for r in records] if with_ids else list(map(_name, records))
+        known = list(map(self.entries.get, keys))
+        missing = list(itertools.compress(range(len(keys)), map(operator.not_, known)))
+        if missing:
+            new = list(dict.fromkeys(map(keys.__getitem__, missing)))
+            work = ([k[0] for k in new], [k[1] for k in new]) if with_ids else (new, None)
+            fresh = screen_names(detector, work, self.with_json)
+            if len(self.entries) + len(new) > RECENT_NAMES:
+                self.entries.clear()
+            found = dict(zip(new, [(v, v.json_members if self.with_json else None) for v in fresh]))
+            self.entries.update(found)
+            for i in missing:
+                known[i] = found[keys[i]]
+        return list(map(_first, known)), list(map(_second, known)) if self.with_json else None
+
+
+_memos: dict[str, VerdictMemo] = {}  # by scan: the memo of each scan this process screens chunks of
+
+
+def scan_chunk(detector: Detector, records: list[Record], *, scan: str, fmt: str, fields: tuple[str, ...],
+               only: str | None, lexicon_version: str, with_ids: bool) -> tuple[Any, Counter]:
+    """One chunk of a scan, records in, its output and counts out: what each worker process does (or the scanning
+    process itself, with one worker).  ``scan`` names the scan, whose memo of verdicts the process keeps."""
+    memo = _memos.get(scan)
+    if memo is None:
+        memo = _memos[scan] = VerdictMemo(fmt == "jsonl")
+    verdicts, members = memo.verdicts(detector, records, with_ids)
+    return format_chunk(records, verdicts, fmt, fields, only, lexicon_version, members)
+
+
+class Rows(list):
+    """A chunk of records that travels to a worker process as five columns: pickled one by one, records would cost
+    several times more than the screening saved by the worker."""
+
+    def __reduce__(self) -> tuple[Callable[..., list[Record]], tuple]:
+        return _rows_from_columns, (tuple(zip(*self)),)
+
+
+def _rows_from_columns(columns: tuple[tuple, ...]) -> list[Record]:
+    return list(map(new_record, zip(*columns)))
 
 
 def format_chunk(records: list[Record], verdicts: list[Verdict], fmt: str, fields: tuple[str, ...],
@@ -251,52 +308,23 @@ def run_scan(detector: Detector, inputs: list[str], options: InputOptions, sink:
     started = time.monotonic()
     # Account ids matter only to the allowlist; without one, a name's verdict is the same on every row.
     with_ids = detector.allowlist_path is not None and "id" in sink.fields
-    with_json = sink.fmt == "jsonl"
-    task = functools.partial(screen_names, json_members=with_json)
+    scan = f"{os.getpid()}-{next(_scan_ids)}"
+    task = functools.partial(scan_chunk, scan=scan, fmt=sink.fmt, fields=sink.fields, only=only,
+                             lexicon_version=detector.lexicon_version, with_ids=with_ids)
     meter = ByteMeter()
     chunks = _chunks(_all_records(inputs, options, meter), summary)
-    for records, verdicts, members in _screened(detector, chunks, workers, with_ids, with_json, task):
-        payload, counts = format_chunk(records, verdicts, sink.fmt, sink.fields, only, detector.lexicon_version,
-                                       members)
-        sink.write(payload)
-        summary.counts.update(counts)
-        if progress is not None:
-            progress.update(summary.rows, meter.done)
+    try:
+        for payload, counts in screen_chunks(detector, chunks, workers, task):
+            sink.write(payload)
+            summary.counts.update(counts)
+            if progress is not None:
+                progress.update(summary.rows, meter.done)
+    finally:
+        _memos.pop(scan, None)
     summary.seconds = time.monotonic() - started
     if progress is not None:
         progress.close()
     return summary
-
-
-def _screened(detector: Detector, chunks: Iterator[list[Record]], workers: int, with_ids: bool, with_json: bool,
-              task: Callable[[Detector, Any], list[Verdict]]
-              ) -> Iterator[tuple[list[Record], list[Verdict], list[bytes] | None]]:
-    """Each chunk with its verdicts (and ``with_json``, their JSON members), in order.  Verdicts of names met before
-    come from a memo here, so the workers screen only names new to the whole scan, each once, whichever worker meets
-    it (account tables repeat names a lot), and rows never travel to the workers."""
-    # By name: the verdict and its JSON members, side by side in a tuple, as reading them from the verdict would
-    # cost a cache miss or two per row.
-    memo: dict[Any, tuple[Verdict, bytes | None]] = {}
-    pending: deque = deque()
-
-    def work() -> Iterator[tuple[list[str], list[str | None] | None]]:
-        for records in chunks:
-            keys = [(r.name, r.id) for r in records] if with_ids else list(map(_name, records))
-            known = list(map(memo.get, keys))
-            missing = list(itertools.compress(range(len(keys)), map(operator.not_, known)))
-            new = list(dict.fromkeys(map(keys.__getitem__, missing)))
-            pending.append((records, keys, known, missing, new))
-            yield ([k[0] for k in new], [k[1] for k in new]) if with_ids else (new, None)
-
-    for fresh in screen_chunks(detector, work(), workers, task):
-        records, keys, known, missing, new = pending.popleft()
-        if len(memo) + len(fresh) > RECENT_NAMES:
-            memo.clear()
-        found = dict(zip(new, [(verdict, verdict.json_members if with_json else None) for verdict in fresh]))
-        memo.update(found)
-        for i in missing:
-            known[i] = found[keys[i]]
-        yield records, list(map(_first, known)), list(map(_second, known)) if with_json else None
 
 
 def _all_records(inputs: list[str], options: InputOptions, meter: ByteMeter) -> Iterator[list[Record]]:
@@ -305,15 +333,15 @@ def _all_records(inputs: list[str], options: InputOptions, meter: ByteMeter) -> 
         meter.next_file(path)
 
 
-def _chunks(batches: Iterator[list[Record]], summary: Summary) -> Iterator[list[Record]]:
-    """The records again in lists of CHUNK (the last one shorter)."""
+def _chunks(batches: Iterator[list[Record]], summary: Summary) -> Iterator[Rows]:
+    """The records again in chunks of CHUNK (the last one shorter)."""
     chunk: list[Record] = []
     for batch in batches:
         chunk += batch
         while len(chunk) >= CHUNK:
             summary.rows += CHUNK
-            yield chunk[:CHUNK]
+            yield Rows(chunk[:CHUNK])
             del chunk[:CHUNK]
     if chunk:
         summary.rows += len(chunk)
-        yield chunk
+        yield Rows(chunk)
