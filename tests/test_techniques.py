@@ -157,6 +157,19 @@ def test_glyph_near_lookalikes_are_blocked_with_the_right_target(detector, name,
     assert f"{pair} near look-alike" in verdict.reasons
 
 
+# Near look-alikes that only the component-decomposition source of visual_near.tsv gives (same configuration, one
+# component swapped for a look-alike: 艮/良, 呆/果, 日/旦); with the previous table these names passed.
+@pytest.mark.parametrize("name,target,pair", [
+    ("中国人民锒行", "中国人民银行", "锒≈银"),
+    ("国家医疗倮障局", "国家医疗保障局", "倮≈保"),
+    ("中国地质调杳局", "中国地质调查局", "杳≈查"),
+])
+def test_decomposition_near_lookalikes_are_blocked_with_the_right_target(detector, name, target, pair):
+    verdict = detector.check(name)
+    assert (verdict.decision, verdict.target) == ("block", target), verdict
+    assert f"{pair} near look-alike" in verdict.reasons
+
+
 @pytest.mark.parametrize("name,target", [
     ("r\u0435\u043fmi\u043f rib\u0430\u043e", "人民日报"),  # Cyrillic е, п, а, о in renmin ribao
     ("\u043fanfang zhoumo", "南方周末"),
@@ -165,3 +178,16 @@ def test_cyrillic_pe_stands_for_latin_n(detector, name, target):
     # UTS #39 takes п to Greek π; uts39.tsv overrides it to n, the letter it looks like in a Latin-script name.
     verdict = detector.check(name)
     assert (verdict.decision, verdict.target) == ("block", target), verdict
+
+
+# A copy of a registry name's first character is decoration (人人民日报), unless it belongs to an affix before it:
+# 中国国家航天局 is the prefix 中国 and 国家航天局, not 中 and a repeated 国.
+@pytest.mark.parametrize("name,target,reasons", [
+    ("中国国家航天局网站", "国家航天局网站", ["affix 中国"]),
+    ("中国国国家统计局", "国家统计局", ["repeated 国", "affix 中国"]),
+    ("人人民日报", "人民日报", ["repeated 人"]),
+])
+def test_a_repeated_first_character_may_belong_to_the_prefix(detector, name, target, reasons):
+    verdict = detector.check(name)
+    assert (verdict.decision, verdict.target) == ("block", target), verdict
+    assert verdict.reasons[1:] == tuple(reasons)

@@ -203,20 +203,29 @@ class Decider:
     def affixes_around(self, tokens: tuple[Token, ...], start: int, end: int) -> list[str] | None:
         """The affix words filling the name around [start, end), or None when something else is there.
 
-        Copies of the first or last character of the span (人人民日报, 人民日报报) count as decoration."""
-        repeats = []
-        while 0 < start < end and tokens[start - 1].visual == tokens[start].visual:
-            start -= 1
-            repeats.append(f"repeated {tokens[start].source}")
-        while start < end < len(tokens) and tokens[end].visual == tokens[end - 1].visual:
-            repeats.append(f"repeated {tokens[end].source}")
-            end += 1
+        Copies of the first or last character of the span (人人民日报, 人民日报报) count as decoration, unless a
+        copy belongs to an affix: 中国国家航天局 is 中国 + 国家航天局, not 中 + a repeated 国 + 国家航天局."""
+        first, last = start, end  # the span with every copy around it
+        while 0 < first < end and tokens[first - 1].visual == tokens[first].visual:
+            first -= 1
+        while start < last < len(tokens) and tokens[last].visual == tokens[last - 1].visual:
+            last += 1
+        # As many copies as decoration as the affixes allow, the most first.
+        for head_start in range(first, start + 1):
+            for tail_end in range(last, end - 1, -1):
+                found = self._affixes_outside(tokens, head_start, tail_end)
+                if found is not None:
+                    repeats = [f"repeated {t.source}" for t in (*tokens[head_start:start][::-1], *tokens[end:tail_end])]
+                    return repeats + found
+        return None
+
+    def _affixes_outside(self, tokens: tuple[Token, ...], start: int, end: int) -> list[str] | None:
         head = split_words("".join(t.text for t in tokens[:start]), self.prefixes)
         after, person = self._person_suffix(tokens[end:])
         tail = split_words("".join(t.text for t in after), self.suffixes)
         if head is None or tail is None:
             return None
-        return repeats + [f"affix {a}" for a in head + tail] + person
+        return [f"affix {a}" for a in head + tail] + person
 
     def _person_suffix(self, after: tuple[Token, ...]) -> tuple[tuple[Token, ...], list[str]]:
         """Split off a closing role word and person's name (记者张三); returns what precedes it and the reason."""
