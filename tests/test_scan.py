@@ -45,7 +45,7 @@ def test_a_full_memo_empties_itself_without_changing_a_row(detector, monkeypatch
     records = [Record("-", i + 1, None, name, OK) for i, name in enumerate(names)]
     expected = [detector.check(name) for name in names]
     monkeypatch.setattr("impostor.scan.RECENT_NAMES", 2)
-    memo = VerdictMemo(with_json=True)
+    memo = VerdictMemo("jsonl")
     for start in range(0, len(records), 4):  # chunks of four: the memo fills up and empties again and again
         verdicts, members = memo.verdicts(detector, records[start:start + 4], with_ids=False)
         assert verdicts == expected[start:start + 4]

@@ -15,7 +15,6 @@ from typing import Any, Callable, NamedTuple
 
 from .chars import INVISIBLE, NOISE
 from .lexicon import DENYLIST
-from .memo import cached
 from .normalize import HAN, Normalized, Token
 from .records import escape_jsonl
 from .registry import Form, Registry
@@ -42,29 +41,28 @@ class _VerdictFields(NamedTuple):
 
 class Verdict(_VerdictFields):
     """What impostor says about one name.  A named tuple, so immutable (``_replace`` makes a changed copy) and quick
-    to make: a scan makes one per distinct name, and reads one per row.  Its output forms are made on first use."""
+    to make: a scan makes one per distinct name, and reads one per row."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "decision": self.decision, "score": round(self.score, 3),
                 "category": self.category, "target": self.target, "reasons": list(self.reasons),
                 "status": self.status}
 
-    @cached
+    __slots__ = ()  # a plain tuple in memory: a scan keeps hundreds of thousands
+
+    @property
     def cells(self) -> tuple[str, str, float, str, str, str]:
-        """The members of ``to_dict`` but status as CSV/TSV cells (None as "", reasons joined by "; "), made once
-        per verdict, like ``json_members``."""
+        """The members of ``to_dict`` but status as CSV/TSV cells (None as "", reasons joined by "; ")."""
         return (self.name, self.decision, round(self.score, 3), self.category or "", self.target or "",
                 "; ".join(self.reasons))
 
-    @cached
+    @property
     def json_members(self) -> bytes:
         """The members of ``to_dict`` but status, as JSON without the braces (what ``json.dumps`` writes, with the
-        line breaks JSON leaves raw escaped), in UTF-8: made once per verdict, as a scan writes them for every row of
-        the name, and account tables repeat names a lot."""
+        line breaks JSON leaves raw escaped), in UTF-8.  A scan makes them once per name (scan.VerdictMemo)."""
         string = _json_string
-        if self[3:6] == _NOTHING_FOUND and self.decision == PASS:  # most verdicts: the name and score vary
-            return b"".join((b'"name": ', escape_jsonl(string(self.name)).encode(), b', "decision": "pass", "score": ',
-                             repr(round(self.score, 3)).encode(), b', "category": null, "target": null, "reasons": []'))
+        if self[2:6] == _NOTHING_FOUND and self.decision == PASS:  # most verdicts: only the name varies
+            return b'"name": ' + escape_jsonl(string(self.name)).encode() + _NOTHING_FOUND_JSON
         reasons = json.dumps(list(self.reasons), ensure_ascii=False) if self.reasons else "[]"
         return escape_jsonl(f'"name": {string(self.name)}, "decision": {string(self.decision)}, '
                             f'"score": {round(self.score, 3)!r}, '
@@ -73,7 +71,8 @@ class Verdict(_VerdictFields):
                             f'"reasons": {reasons}').encode()
 
 
-_NOTHING_FOUND = (None, None, ())  # category, target and reasons of a name with nothing in it
+_NOTHING_FOUND = (0.0, None, None, ())  # score, category, target and reasons of a name with nothing in it
+_NOTHING_FOUND_JSON = b', "decision": "pass", "score": 0.0, "category": null, "target": null, "reasons": []'
 
 
 class Signal(NamedTuple):  # a tuple: a name near many registry names makes dozens

@@ -33,7 +33,7 @@ BASE_FIELDS = ("line", *VERDICT_FIELDS, "status")
 ROW_FIELDS = {"file", "line", "id", "status", "lexicon_version"}  # what a row adds to its verdict
 _name, _line, _status = operator.attrgetter("name"), operator.attrgetter("line"), operator.attrgetter("status")
 _decision, _category = operator.attrgetter("decision"), operator.attrgetter("category")
-_json_members = operator.attrgetter("json_members")
+_json_members, _cells = operator.attrgetter("json_members"), operator.attrgetter("cells")
 _first, _second = operator.itemgetter(0), operator.itemgetter(1)
 _scan_ids = itertools.count()
 ONLY = {"flagged": {BLOCK, REVIEW}, "block": {BLOCK}, "review": {REVIEW}}
@@ -51,45 +51,43 @@ def output_fields(multiple_inputs: bool, with_ids: bool, with_version: bool) -> 
     return tuple(fields)
 
 
-def screen_names(detector: Detector, work: tuple[list[str], list[str | None] | None],
-                 json_members: bool) -> list[Verdict]:
-    """Screen names (with account ids, or None) into verdicts: the part of a scan that runs in the workers.  With
-    ``json_members`` each verdict's JSON is made here too, and travels back with it."""
-    names, ids = work
+def screen_names(detector: Detector, names: list[str], ids: list[str | None] | None) -> list[Verdict]:
+    """Screen names (with account ids, or None) into verdicts."""
     # Names new to the scan (the memo is the caller's): check_many's own memo would only hold them twice.
-    verdicts = [detector.check(name, account_id) for name, account_id in zip(names, ids or itertools.repeat(None))]
-    if json_members:
-        for verdict in verdicts:
-            verdict.json_members  # noqa: B018 - a cached property: made here, on the worker's core
-    return verdicts
+    return [detector.check(name, account_id) for name, account_id in zip(names, ids or itertools.repeat(None))]
+
+
+OUTPUT_FORMS: dict[str, Callable[[Verdict], Any]] = {"jsonl": operator.attrgetter("json_members"),
+                                                     "csv": operator.attrgetter("cells"),
+                                                     "tsv": operator.attrgetter("cells")}
 
 
 class VerdictMemo:
-    """The verdicts of the names one process met in a scan, by name, with their JSON members beside them in a tuple
-    (reading those from the verdict would cost a cache miss or two per row): account tables repeat names a lot, so
-    each name is screened once per process.  Emptied when full."""
+    """The verdicts of the names one process met in a scan, by name, each with its output form beside it in a tuple
+    (JSON members or CSV cells, made once per name; reading them from the verdict would cost a cache miss or two
+    per row): account tables repeat names a lot, so each name is screened once per process.  Emptied when full."""
 
-    def __init__(self, with_json: bool) -> None:
-        self.with_json = with_json
-        self.entries: dict[Any, tuple[Verdict, bytes | None]] = {}
+    def __init__(self, fmt: str) -> None:
+        self.form = OUTPUT_FORMS.get(fmt)  # None: Parquet rows are made from the verdicts
+        self.entries: dict[Any, tuple[Verdict, Any]] = {}
 
-    def verdicts(self, detector: Detector, records: list[Record], with_ids: bool
-                 ) -> tuple[list[Verdict], list[bytes] | None]:
-        """The verdict of each record (and with JSON, its members), screening the names met for the first time."""
+    def verdicts(self, detector: Detector, records: list[Record], with_ids: bool) -> tuple[list[Verdict], list | None]:
+        """The verdict of each record and its output form, screening the names met for the first time."""
         keys = [(r.name, r.id) for r in records] if with_ids else list(map(_name, records))
         known = list(map(self.entries.get, keys))
         missing = list(itertools.compress(range(len(keys)), map(operator.not_, known)))
         if missing:
             new = list(dict.fromkeys(map(keys.__getitem__, missing)))
-            work = ([k[0] for k in new], [k[1] for k in new]) if with_ids else (new, None)
-            fresh = screen_names(detector, work, self.with_json)
+            fresh = (screen_names(detector, [k[0] for k in new], [k[1] for k in new]) if with_ids
+                     else screen_names(detector, new, None))
             if len(self.entries) + len(new) > RECENT_NAMES:
                 self.entries.clear()
-            found = dict(zip(new, [(v, v.json_members if self.with_json else None) for v in fresh]))
+            forms = map(self.form, fresh) if self.form is not None else itertools.repeat(None)
+            found = dict(zip(new, zip(fresh, forms)))
             self.entries.update(found)
             for i in missing:
                 known[i] = found[keys[i]]
-        return list(map(_first, known)), list(map(_second, known)) if self.with_json else None
+        return list(map(_first, known)), list(map(_second, known)) if self.form is not None else None
 
 
 _memos: dict[str, VerdictMemo] = {}  # by scan: the memo of each scan this process screens chunks of
@@ -101,9 +99,9 @@ def scan_chunk(detector: Detector, records: list[Record], *, scan: str, fmt: str
     process itself, with one worker).  ``scan`` names the scan, whose memo of verdicts the process keeps."""
     memo = _memos.get(scan)
     if memo is None:
-        memo = _memos[scan] = VerdictMemo(fmt == "jsonl")
-    verdicts, members = memo.verdicts(detector, records, with_ids)
-    return format_chunk(records, verdicts, fmt, fields, only, lexicon_version, members)
+        memo = _memos[scan] = VerdictMemo(fmt)
+    verdicts, forms = memo.verdicts(detector, records, with_ids)
+    return format_chunk(records, verdicts, fmt, fields, only, lexicon_version, forms)
 
 
 class Rows(list):
@@ -119,9 +117,9 @@ def _rows_from_columns(columns: tuple[tuple, ...]) -> list[Record]:
 
 
 def format_chunk(records: list[Record], verdicts: list[Verdict], fmt: str, fields: tuple[str, ...],
-                 only: str | None, lexicon_version: str, members: list[bytes] | None = None) -> tuple[Any, Counter]:
-    """One chunk's output (text, or records for Parquet) and its counts for the summary; ``members``: the verdicts'
-    JSON members, when the caller has them at hand."""
+                 only: str | None, lexicon_version: str, forms: list | None = None) -> tuple[Any, Counter]:
+    """One chunk's output (text, or records for Parquet) and its counts for the summary; ``forms``: the verdicts'
+    output forms (OUTPUT_FORMS), when the caller has them at hand."""
     # A row's status is its record's, unless that is OK: then its verdict's (nearly always OK too).
     statuses = list(map(_status, records))
     if statuses.count(OK) == len(statuses):
@@ -139,9 +137,9 @@ def format_chunk(records: list[Record], verdicts: list[Verdict], fmt: str, field
         keep = ONLY[only]
         kept = [i for i, v in enumerate(verdicts) if v.decision in keep]
     if fmt == "jsonl":
-        return jsonl_rows(records, verdicts, statuses, kept, fields, lexicon_version, members), counts
+        return jsonl_rows(records, verdicts, statuses, kept, fields, lexicon_version, forms), counts
     if fmt in ("csv", "tsv"):
-        return delimited_rows(records, verdicts, statuses, kept, fields, lexicon_version, fmt), counts
+        return delimited_rows(records, verdicts, statuses, kept, fields, lexicon_version, fmt, forms), counts
     rows = []
     for i in kept:
         record = records[i]
@@ -161,12 +159,15 @@ def _around_verdict(fields: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str
 
 
 def delimited_rows(records: list[Record], verdicts: list[Verdict], statuses: list[str], kept: Iterable[int],
-                   fields: tuple[str, ...], lexicon_version: str, fmt: str) -> str:
-    """The CSV or TSV text of the ``kept`` rows, as ``format_rows`` writes it, from each verdict's cells."""
+                   fields: tuple[str, ...], lexicon_version: str, fmt: str, cells: list[tuple] | None = None) -> str:
+    """The CSV or TSV text of the ``kept`` rows, as ``format_rows`` writes it, from each verdict's cells (``cells``:
+    those cells, when the caller has them at hand)."""
     before, after = _around_verdict(fields)
+    if cells is None:
+        cells = list(map(_cells, verdicts))
     tails = {status: [{"status": status, "lexicon_version": lexicon_version}[f] for f in after]
              for status in set(statuses)}
-    rows = [[flat(getattr(records[i], f)) for f in before] + [*verdicts[i].cells, *tails[statuses[i]]] for i in kept]
+    rows = [[flat(getattr(records[i], f)) for f in before] + [*cells[i], *tails[statuses[i]]] for i in kept]
     return delimited(rows, fmt)
 
 
