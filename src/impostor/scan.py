@@ -33,7 +33,7 @@ BASE_FIELDS = ("line", *VERDICT_FIELDS, "status")
 ROW_FIELDS = {"file", "line", "id", "status", "lexicon_version"}  # what a row adds to its verdict
 _name, _line, _status = operator.attrgetter("name"), operator.attrgetter("line"), operator.attrgetter("status")
 _decision, _category = operator.attrgetter("decision"), operator.attrgetter("category")
-_json_members, _cells = operator.attrgetter("json_members"), operator.attrgetter("cells")
+_json_members, _cells = operator.attrgetter("json_members"), operator.attrgetter("cells")  # see OUTPUT_FORMS
 _first, _second = operator.itemgetter(0), operator.itemgetter(1)
 _scan_ids = itertools.count()
 ONLY = {"flagged": {BLOCK, REVIEW}, "block": {BLOCK}, "review": {REVIEW}}
@@ -57,9 +57,7 @@ def screen_names(detector: Detector, names: list[str], ids: list[str | None] | N
     return [detector.check(name, account_id) for name, account_id in zip(names, ids or itertools.repeat(None))]
 
 
-OUTPUT_FORMS: dict[str, Callable[[Verdict], Any]] = {"jsonl": operator.attrgetter("json_members"),
-                                                     "csv": operator.attrgetter("cells"),
-                                                     "tsv": operator.attrgetter("cells")}
+OUTPUT_FORMS: dict[str, Callable[[Verdict], Any]] = {"jsonl": _json_members, "csv": _cells, "tsv": _cells}
 
 
 class VerdictMemo:
