@@ -13,6 +13,7 @@ syllable tokens (ren min ri bao) that compare with Han characters by sound; othe
 from __future__ import annotations
 
 import itertools
+import operator
 import struct
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -63,7 +64,7 @@ class Normalized:
     @cached
     def variant(self) -> str:
         """Same text, other encoding or script form: 人民曰報網 → 人民曰报网."""
-        return "".join(t.text for t in self.tokens)
+        return "".join(map(_text, self.tokens))
 
     @property
     def skeleton(self) -> str:
@@ -88,6 +89,9 @@ def drop_interleaved(tokens: list[Token]) -> tuple[list[Token], tuple[str, ...]]
     return [t for i, t in enumerate(tokens) if i not in drop], tuple(tokens[i].source for i in between)
 
 
+_text = operator.attrgetter("text")
+
+
 class Normalizer:
     """Compiled once from the character tables; ``normalize`` is then a per-character table walk."""
 
@@ -100,6 +104,7 @@ class Normalizer:
         self._han_token = lru_cache(maxsize=None)(self._make_han_token)
         self.pieces: dict[str, tuple[Token | str, ...]] = {}  # per input character, filled on first sight
         self._single: dict[str, Token] = {}  # the characters of pieces that are exactly one token
+        self._separators: set[str] = set()  # those of them whose token is a letter, syllable or digit
         self._latin: Memo[tuple[tuple[str, str], ...], list[Token]] = Memo(MAX_LATIN_RUNS)  # Latin runs read before
         # Search keys as small integers: "v" look-alike key, "s" pinyin spelled in Latin, "p" fuzzy pinyin.
         self._key_ids: dict[str, int] = {}
@@ -126,12 +131,14 @@ class Normalizer:
         truncated = len(name) > MAX_NAME_CHARS
         raw = name[:MAX_NAME_CHARS] if truncated else name
         single = self._single
+        separators = True  # whether letters or digits may stand between the Han characters
         if all(map(single.__contains__, raw)):  # the common case: one token per character, no Latin letters
             tokens = list(map(single.__getitem__, raw))
+            separators = not self._separators.isdisjoint(raw)
         else:
             tokens = self._tokens(raw)
         dropped: tuple[str, ...] = ()
-        if len(tokens) >= MIN_INTERLEAVED * 2 + 1:
+        if separators and len(tokens) >= MIN_INTERLEAVED * 2 + 1:
             tokens, dropped = drop_interleaved(tokens)
         return Normalized(raw=name, tokens=tuple(tokens), truncated=truncated, fold=self.tables.fold,
                           interleaved=dropped)
@@ -167,6 +174,8 @@ class Normalizer:
         self.pieces[ch] = result = tuple(pieces)
         if len(result) == 1 and result[0].__class__ is Token:
             self._single[ch] = result[0]
+            if result[0].kind in SEPARATOR_KINDS:
+                self._separators.add(ch)
         return result
 
     def key_id(self, kind: str, value: str) -> int:
