@@ -99,6 +99,16 @@ def test_common_word_region_alone_is_not_flagged(detector):
     ("中国青年日报", "中国青年报", "inserted 日"),
     ("人人民民日日报报", "人民日报", "repeated 民"),
     ("人民日报记者张三", "人民日报", "affix 记者 + person's name 张三"),
+    # Near look-alikes that only one source of visual_near.tsv knows; with the table before it, these names passed
+    # or were only reviewed.  Glyph shapes (the four-corner rule missed them), and component decomposition (same
+    # configuration, one component swapped for a look-alike: 艮/良, 呆/果, 日/旦).
+    ("住房和域乡建设部", "住房和城乡建设部", "域≈城 near look-alike"),
+    ("新闻和报纸摘耍", "新闻和报纸摘要", "耍≈要 near look-alike"),
+    ("钢陵日报", "铜陵日报", "钢≈铜 near look-alike"),
+    ("县城经济网", "县域经济网", "城≈域 near look-alike"),
+    ("中国人民锒行", "中国人民银行", "锒≈银 near look-alike"),
+    ("国家医疗倮障局", "国家医疗保障局", "倮≈保 near look-alike"),
+    ("中国地质调杳局", "中国地质调查局", "杳≈查 near look-alike"),
 ])
 def test_near_names_and_decorations(detector, name, target, reason):
     verdict = detector.check(name)
@@ -142,24 +152,6 @@ def test_custom_registry_gets_every_technique(tmp_path):
         verdict = detector.check(name)
         assert (verdict.decision, verdict.target, verdict.category) == ("block", "华为技术有限公司", "brand"), name
     assert detector.check("入民日报").target == "人民日报"  # the shipped registries still apply
-
-
-# Near look-alikes that only one source of visual_near.tsv knows; with the table before it, these names passed or
-# were only reviewed.  Glyph shapes (the four-corner rule missed them), and component decomposition (same
-# configuration, one component swapped for a look-alike: 艮/良, 呆/果, 日/旦).
-@pytest.mark.parametrize("name,target,pair", [
-    ("住房和域乡建设部", "住房和城乡建设部", "域≈城"),
-    ("新闻和报纸摘耍", "新闻和报纸摘要", "耍≈要"),
-    ("钢陵日报", "铜陵日报", "钢≈铜"),
-    ("县城经济网", "县域经济网", "城≈域"),
-    ("中国人民锒行", "中国人民银行", "锒≈银"),
-    ("国家医疗倮障局", "国家医疗保障局", "倮≈保"),
-    ("中国地质调杳局", "中国地质调查局", "杳≈查"),
-])
-def test_near_lookalikes_from_glyphs_and_components_are_blocked_with_the_right_target(detector, name, target, pair):
-    verdict = detector.check(name)
-    assert (verdict.decision, verdict.target) == ("block", target), verdict
-    assert f"{pair} near look-alike" in verdict.reasons
 
 
 @pytest.mark.parametrize("name,target", [

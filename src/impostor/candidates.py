@@ -254,8 +254,7 @@ class CandidateIndex:
         built; ``search_python`` is the reference it must agree with)."""
         if len(tokens) < 2:
             return []
-        partners = self.partners  # search_keys, inline: a long name has dozens of tokens
-        keys = [t.keys + partners[t.text] if t.text in partners else t.keys for t in tokens]
+        keys = list(map(self.search_keys, tokens))
         if self.searcher is None:
             return self.search_python(keys)
         forms = self.registry.forms
