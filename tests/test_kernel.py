@@ -17,8 +17,8 @@ from impostor import Detector, kernel
 from impostor.candidates import CandidateIndex
 from impostor.decide import PASS, Verdict
 from impostor.records import OK, Record, format_rows
-from impostor import scan
-from impostor.scan import delimited_rows, jsonl_rows, output_fields
+from impostor import lines
+from impostor.rows import _join_rows, delimited_rows, jsonl_rows, output_fields
 from impostor.scoring import Scorer
 
 pytestmark = pytest.mark.skipif(kernel.compiled is None, reason="built without the compiled kernel")
@@ -153,7 +153,7 @@ def test_compiled_row_join_equals_the_python_one(rows, head, sep, tail):
     numbers, texts = [n for n, _ in rows], [t.encode("utf-8", "surrogatepass") for _, t in rows]
     args = (head.encode("utf-8", "surrogatepass"), numbers, sep.encode("utf-8", "surrogatepass"), texts,
             tail.encode("utf-8", "surrogatepass"))
-    assert kernel.compiled.join_rows(*args) == scan._join_rows(*args)
+    assert kernel.compiled.join_rows(*args) == _join_rows(*args)
 
 
 def naive_postings(index: CandidateIndex, detector) -> tuple[dict, list[int]]:
@@ -194,3 +194,38 @@ def test_index_build_equals_the_naive_construction(detector, reference, tmp_path
     ke = small.normalizer.key_id("v", small.tables.visual_of("科"))
     ji = small.normalizer.key_id("v", small.tables.visual_of("技"))
     assert ji not in small_index.pairs.get(ke, {})
+
+
+LINE_PIECES = st.lists(st.sampled_from([b"a", b"\xe4\xba\xba", b"\r", b" ", b"\xff", b"\x00"]), max_size=4).map(b"".join)
+
+
+@pytest.mark.skipif(kernel.compiled is None, reason="no compiled kernel")
+@given(st.lists(st.lists(LINE_PIECES, min_size=1, max_size=12), min_size=1, max_size=6), st.sets(st.integers(0, 40)))
+def test_compiled_line_table_equals_the_python_one(blocks, dropped):
+    from array import array
+
+    tables = kernel.compiled.LineTable(), lines.PyLineTable()
+    seen: list[bytes] = []
+    for number, block_lines in enumerate(blocks):
+        block = b"\n".join(block_lines)
+        (ids, first, new), (py_ids, py_first, py_new) = (table.claim(block) for table in tables)
+        assert list(array("I", ids)) == py_ids and first == py_first and new == py_new
+        keys = [line.rstrip(b"\r") for line in block_lines]  # a line's key: its bytes less any \r at its end
+        assert new == [key for key in dict.fromkeys(keys) if key not in seen]
+        seen += new
+        assert [seen[i] for i in py_ids] == keys
+        if new:  # a line not filled yet has no row
+            for table, line_ids in zip(tables, (ids, py_ids)):
+                with pytest.raises(KeyError):
+                    table.rows(line_ids, 1, b"{", array("q", [0, 0]))
+        tails = [None if first + i in dropped else key[::-1] + b"\n" for i, key in enumerate(new)]
+        kinds = [(first + i) % 2 for i in range(len(new))]
+        for table in tables:
+            table.fill(first, tails, kinds)
+        outputs = []
+        for table, line_ids in zip(tables, (ids, py_ids)):
+            counts = array("q", [0, 0])
+            outputs.append((table.rows(line_ids, 10 * number, b'{"line": ', counts), list(counts)))
+        assert outputs[0] == outputs[1]
+        assert sum(outputs[0][1]) == len(block_lines)
+    assert len(tables[0]) == len(tables[1])

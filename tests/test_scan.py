@@ -1,10 +1,11 @@
 """The scan pipeline's counts, progress line and summary."""
 
 import io
-import pickle
 
-from impostor.records import OK, Record
-from impostor.scan import Progress, Rows, Summary, VerdictMemo, human
+import pytest
+
+from impostor.records import InputOptions, Sink
+from impostor.scan import Progress, Summary, human, output_fields, run_scan, takes_line_path
 
 
 def test_progress_line_shows_rate_share_and_eta_then_clears(monkeypatch):
@@ -32,22 +33,54 @@ def test_summary_counts_and_encoding_hint():
     assert human(2_500_000) == "2.50M"
 
 
-def test_a_chunk_travels_to_a_worker_as_columns_and_comes_back_as_the_same_records():
-    records = [Record("in.csv", i + 1, f"id{i}" if i % 2 else None, name, OK if name else "empty")
-               for i, name in enumerate(["人民曰报", "", "张三", "人民曰报"] * 50)]
-    pickled = pickle.dumps(Rows(records))
-    assert pickle.loads(pickled) == records
-    assert b"Record" not in pickled  # columns of plain values: no record objects to rebuild one by one
+# Text inputs that stress the line path: a byte order mark, CRLF, empty and blank lines, bytes that are not UTF-8,
+# repeated names (screened once), impostors, and no line break after the last line.
+TRICKY_INPUTS = [
+    "\ufeff人民曰报\r\n张三\r\n\r\n   \r\n夏爽律师\r\n".encode() + b"\xff\xfe\xa0bad\r\n" + "入民日报\n人民曰报".encode(),
+    "光明的未来\n人民曰报\n\n人民日报社\nＣＣＴＶ\n张三\n四川本地\n".encode(),
+]
 
 
-def test_a_full_memo_empties_itself_without_changing_a_row(detector, monkeypatch):
-    names = ["人民曰报", "张三", "夏爽律师", "入民日报", "张三", "光明的未来", "人民曰报"] * 3
-    records = [Record("-", i + 1, None, name, OK) for i, name in enumerate(names)]
-    expected = [detector.check(name) for name in names]
+def scan_bytes(detector, tmp_path, monkeypatch, fmt, only=None, workers=1, record_path=False):
+    paths = []
+    for i, data in enumerate(TRICKY_INPUTS):
+        paths.append(tmp_path / f"in{i}.txt")
+        paths[-1].write_bytes(data)
+    out = tmp_path / f"out.{fmt}"
+    monkeypatch.setattr("impostor.scan.takes_line_path", lambda *args: not record_path)
+    with Sink(str(out), fmt, output_fields(True, False, True)) as sink:
+        summary = run_scan(detector, [str(p) for p in paths], InputOptions(), sink, workers=workers, only=only)
+    return out.read_bytes(), summary
+
+
+@pytest.mark.parametrize("fmt,only,workers", [("jsonl", None, 1), ("csv", None, 2), ("tsv", "flagged", 1),
+                                              ("jsonl", "block", 2)])
+def test_the_line_path_writes_the_rows_and_counts_of_the_record_path(detector, tmp_path, monkeypatch, fmt, only,
+                                                                      workers):
+    fast, fast_summary = scan_bytes(detector, tmp_path, monkeypatch, fmt, only, workers)
+    slow, slow_summary = scan_bytes(detector, tmp_path, monkeypatch, fmt, only, workers, record_path=True)
+    assert fast == slow
+    assert fast_summary.rows == slow_summary.rows == 15
+    assert fast_summary.counts == slow_summary.counts
+    assert fast_summary.counts["status", "invalid-encoding"] == 1 and fast_summary.counts["status", "empty"] == 3
+
+
+def test_text_inputs_written_as_text_take_the_line_path():
+    assert takes_line_path(["a.txt", "b.txt.gz", "-"], InputOptions(), "csv")
+    assert not takes_line_path(["a.txt"], InputOptions(), "parquet")
+    assert not takes_line_path(["a.txt", "b.csv"], InputOptions(), "jsonl")
+    assert not takes_line_path(["a.txt"], InputOptions(format="jsonl"), "jsonl")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("record_path", [False, True])
+def test_a_full_memo_starts_afresh_without_changing_a_row(detector, tmp_path, monkeypatch, workers, record_path):
+    expected, _ = scan_bytes(detector, tmp_path, monkeypatch, "jsonl", record_path=record_path)
+    # Units of a few names, and a memo of two: it starts afresh again and again, with units still in flight.
+    monkeypatch.setattr("impostor.scan.CHUNK", 3)
+    monkeypatch.setattr("impostor.scan.LINE_BLOCK", 12)
     monkeypatch.setattr("impostor.scan.RECENT_NAMES", 2)
-    memo = VerdictMemo("jsonl")
-    for start in range(0, len(records), 4):  # chunks of four: the memo fills up and empties again and again
-        verdicts, members = memo.verdicts(detector, records[start:start + 4], with_ids=False)
-        assert verdicts == expected[start:start + 4]
-        assert members == [v.json_members for v in expected[start:start + 4]]
-        assert len(memo.entries) <= 4
+    monkeypatch.setattr("impostor.lines.RECENT_NAMES", 2)
+    again, summary = scan_bytes(detector, tmp_path, monkeypatch, "jsonl", workers=workers, record_path=record_path)
+    assert again == expected
+    assert summary.rows == 15

@@ -1068,6 +1068,250 @@ done:
     return result;
 }
 
+/* -- the line table of a scan's line path (lines.py) ----------------------------------------------------------- */
+/* Each distinct line (its bytes less any \r at its end: the key) gets an id, in order of first appearance, and,
+ * once screened, its row tail (bytes, or None where the row is not written) and kind.  Keys live in one arena and
+ * the table holds (hash, id) pairs: looking a line up costs no Python object, and a block's rows are made from the
+ * ids its claim returned, without a second lookup. */
+typedef struct {
+    PyObject_HEAD
+    uint64_t *hashes;     /* per slot */
+    uint32_t *slots;      /* per slot: id + 1, 0 where empty */
+    size_t mask;
+    char *arena;          /* the keys' bytes, one after another */
+    size_t arena_used, arena_size;
+    size_t *key_at;       /* per id: where its key starts in the arena */
+    uint32_t *key_length; /* per id */
+    PyObject **tails;     /* per id: bytes, Py_None (its rows are not written), NULL until filled */
+    int32_t *kinds;       /* per id */
+    Py_ssize_t count, capacity;  /* ids */
+} LineTable;
+
+static int LineTable_init(LineTable *self, PyObject *args, PyObject *kwargs) {
+    static char *keywords[] = {NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "", keywords)) return -1;
+    if (self->slots != NULL) { PyErr_SetString(PyExc_RuntimeError, "LineTable: already initialised"); return -1; }
+    self->mask = (1 << 12) - 1;
+    self->hashes = PyMem_Calloc(self->mask + 1, sizeof(uint64_t));
+    self->slots = PyMem_Calloc(self->mask + 1, sizeof(uint32_t));
+    if (self->hashes == NULL || self->slots == NULL) { PyErr_NoMemory(); return -1; }
+    return 0;
+}
+
+static void LineTable_dealloc(LineTable *self) {
+    for (Py_ssize_t id = 0; id < self->count; id++) Py_XDECREF(self->tails[id]);
+    PyMem_Free(self->hashes); PyMem_Free(self->slots); PyMem_Free(self->arena); PyMem_Free(self->key_at);
+    PyMem_Free(self->key_length); PyMem_Free(self->tails); PyMem_Free(self->kinds);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static inline uint64_t bytes_hash(const char *data, size_t length) {
+    uint64_t h = 0xcbf29ce484222325ULL;  /* FNV-1a, then mixed: keys are short */
+    for (size_t i = 0; i < length; i++) h = (h ^ (unsigned char)data[i]) * 0x100000001b3ULL;
+    return mix(h ^ length);
+}
+
+/* Room for one more id, and a table at most half full. */
+static int line_table_grow(LineTable *self, size_t key_length) {
+    if (self->count == self->capacity) {
+        Py_ssize_t capacity = self->capacity ? 2 * self->capacity : 4096;
+        size_t *key_at = PyMem_Realloc(self->key_at, capacity * sizeof(size_t));
+        if (key_at != NULL) self->key_at = key_at;
+        uint32_t *key_length = PyMem_Realloc(self->key_length, capacity * sizeof(uint32_t));
+        if (key_length != NULL) self->key_length = key_length;
+        PyObject **tails = PyMem_Realloc(self->tails, capacity * sizeof(PyObject *));
+        if (tails != NULL) self->tails = tails;
+        int32_t *kinds = PyMem_Realloc(self->kinds, capacity * sizeof(int32_t));
+        if (kinds != NULL) self->kinds = kinds;
+        if (key_at == NULL || key_length == NULL || tails == NULL || kinds == NULL) { PyErr_NoMemory(); return -1; }
+        self->capacity = capacity;
+    }
+    if (self->arena_used + key_length > self->arena_size) {
+        size_t size = self->arena_size ? 2 * self->arena_size : 1 << 16;
+        while (size < self->arena_used + key_length) size *= 2;
+        char *arena = PyMem_Realloc(self->arena, size);
+        if (arena == NULL) { PyErr_NoMemory(); return -1; }
+        self->arena = arena;
+        self->arena_size = size;
+    }
+    if ((size_t)(self->count + 1) * 2 > self->mask + 1) {
+        size_t mask = 2 * (self->mask + 1) - 1;
+        uint64_t *hashes = PyMem_Calloc(mask + 1, sizeof(uint64_t));
+        uint32_t *slots = PyMem_Calloc(mask + 1, sizeof(uint32_t));
+        if (hashes == NULL || slots == NULL) { PyMem_Free(hashes); PyMem_Free(slots); PyErr_NoMemory(); return -1; }
+        for (size_t i = 0; i <= self->mask; i++) {
+            if (self->slots[i] == 0) continue;
+            size_t j = self->hashes[i] & mask;
+            while (slots[j] != 0) j = (j + 1) & mask;
+            hashes[j] = self->hashes[i];
+            slots[j] = self->slots[i];
+        }
+        PyMem_Free(self->hashes); PyMem_Free(self->slots);
+        self->hashes = hashes; self->slots = slots; self->mask = mask;
+    }
+    return 0;
+}
+
+/* The id of key, added (unfilled) when new: *added tells which; -1 on error. */
+static Py_ssize_t line_table_id(LineTable *self, const char *key, size_t length, int *added) {
+    uint64_t h = bytes_hash(key, length);
+    size_t i = h & self->mask;
+    for (; self->slots[i] != 0; i = (i + 1) & self->mask) {
+        if (self->hashes[i] != h) continue;
+        uint32_t id = self->slots[i] - 1;
+        if (self->key_length[id] == length && memcmp(self->arena + self->key_at[id], key, length) == 0) {
+            *added = 0;
+            return id;
+        }
+    }
+    size_t mask = self->mask;
+    if (line_table_grow(self, length) < 0) return -1;
+    if (self->mask != mask) {  /* rehashed: find the empty slot again */
+        i = h & self->mask;
+        while (self->slots[i] != 0) i = (i + 1) & self->mask;
+    }
+    Py_ssize_t id = self->count++;
+    memcpy(self->arena + self->arena_used, key, length);
+    self->key_at[id] = self->arena_used;
+    self->key_length[id] = (uint32_t)length;
+    self->arena_used += length;
+    self->tails[id] = NULL;
+    self->kinds[id] = 0;
+    self->hashes[i] = h;
+    self->slots[i] = (uint32_t)id + 1;
+    *added = 1;
+    return id;
+}
+
+/* claim(block) -> (ids, first_new, new): block holds lines joined by \n (no newline after the last); ids: each
+ * line's id (uint32, native order, as bytes); new: the keys met for the first time, whose ids run from first_new. */
+static PyObject *LineTable_claim(LineTable *self, PyObject *args) {
+    Py_buffer block;
+    if (!PyArg_ParseTuple(args, "y*", &block)) return NULL;
+    PyObject *ids = NULL, *new = NULL, *result = NULL;
+    const char *at = block.buf, *end = (const char *)block.buf + block.len;
+    Py_ssize_t lines = 1, first_new = self->count;
+    for (const char *p = at; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++) lines++;
+    ids = PyBytes_FromStringAndSize(NULL, lines * (Py_ssize_t)sizeof(uint32_t));
+    new = PyList_New(0);
+    if (ids == NULL || new == NULL) goto done;
+    uint32_t *line_ids = (uint32_t *)PyBytes_AS_STRING(ids);
+    for (Py_ssize_t n = 0; n < lines; n++) {
+        const char *stop = memchr(at, '\n', (size_t)(end - at));
+        const char *next = stop == NULL ? end : stop + 1;
+        if (stop == NULL) stop = end;
+        while (stop > at && stop[-1] == '\r') stop--;
+        int added;
+        Py_ssize_t id = line_table_id(self, at, (size_t)(stop - at), &added);
+        if (id < 0) goto done;
+        if (id > UINT32_MAX - 1) { PyErr_SetString(PyExc_OverflowError, "LineTable: too many lines"); goto done; }
+        line_ids[n] = (uint32_t)id;
+        if (added) {
+            PyObject *key = PyBytes_FromStringAndSize(at, stop - at);
+            if (key == NULL || PyList_Append(new, key) < 0) { Py_XDECREF(key); goto done; }
+            Py_DECREF(key);
+        }
+        at = next;
+    }
+    result = Py_BuildValue("(OnO)", ids, first_new, new);
+done:
+    Py_XDECREF(ids);
+    Py_XDECREF(new);
+    PyBuffer_Release(&block);
+    return result;
+}
+
+/* fill(first_new, tails, kinds): the tail (bytes or None) and kind of the ids from first_new on. */
+static PyObject *LineTable_fill(LineTable *self, PyObject *args) {
+    Py_ssize_t first;
+    PyObject *tails, *kinds;
+    if (!PyArg_ParseTuple(args, "nO!O!", &first, &PyList_Type, &tails, &PyList_Type, &kinds)) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(tails);
+    if (PyList_GET_SIZE(kinds) != n || first < 0 || first + n > self->count) {
+        PyErr_SetString(PyExc_ValueError, "LineTable.fill: ids out of range, or tails and kinds differ in length");
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *tail = PyList_GET_ITEM(tails, i);
+        long kind = PyLong_AsLong(PyList_GET_ITEM(kinds, i));
+        if (kind == -1 && PyErr_Occurred()) return NULL;
+        if ((tail != Py_None && !PyBytes_Check(tail)) || kind < 0 || kind > INT32_MAX) {
+            PyErr_SetString(PyExc_TypeError, "LineTable.fill: a tail must be bytes or None and a kind an int >= 0");
+            return NULL;
+        }
+        Py_INCREF(tail);
+        Py_XSETREF(self->tails[first + i], tail);
+        self->kinds[first + i] = (int32_t)kind;
+    }
+    Py_RETURN_NONE;
+}
+
+/* rows(ids, first_line, head, counts) -> bytes: for the i-th id, head + str(first_line + i) + its tail, skipped
+ * where the tail is None; counts[kind] += 1 for each (counts: a writable array of int64). */
+static PyObject *LineTable_rows(LineTable *self, PyObject *args) {
+    Py_buffer ids, head, counts;
+    long long first_line;
+    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "y*Ly*w*", &ids, &first_line, &head, &counts)) return NULL;
+    const uint32_t *line_ids = ids.buf;
+    Py_ssize_t lines = ids.len / (Py_ssize_t)sizeof(uint32_t), kinds = counts.len / (Py_ssize_t)sizeof(int64_t);
+    Py_ssize_t total = 0;
+    int64_t *tally = counts.buf;
+    for (Py_ssize_t i = 0; i < lines; i++) {
+        uint32_t id = line_ids[i];
+        PyObject *tail = (Py_ssize_t)id < self->count ? self->tails[id] : NULL;
+        if (tail == NULL || self->kinds[id] >= kinds) {
+            PyErr_Format(PyExc_KeyError, "LineTable.rows: line %lld has no row yet", first_line + i);
+            goto done;
+        }
+        if (tail != Py_None) total += head.len + 20 + PyBytes_GET_SIZE(tail);
+    }
+    result = PyBytes_FromStringAndSize(NULL, total);
+    if (result == NULL) goto done;
+    char *out = PyBytes_AS_STRING(result), *to = out;
+    for (Py_ssize_t i = 0; i < lines; i++) {
+        uint32_t id = line_ids[i];
+        PyObject *tail = self->tails[id];
+        tally[self->kinds[id]]++;
+        if (tail == Py_None) continue;
+        memcpy(to, head.buf, head.len); to += head.len;
+        to += write_number(to, first_line + i);
+        memcpy(to, PyBytes_AS_STRING(tail), PyBytes_GET_SIZE(tail)); to += PyBytes_GET_SIZE(tail);
+    }
+    _PyBytes_Resize(&result, to - out);
+done:
+    PyBuffer_Release(&ids);
+    PyBuffer_Release(&head);
+    PyBuffer_Release(&counts);
+    return result;
+}
+
+static Py_ssize_t LineTable_length(LineTable *self) { return self->count; }
+
+static PyMethodDef LineTable_methods[] = {
+    {"claim", (PyCFunction)LineTable_claim, METH_VARARGS,
+     "claim(block) -> (ids, first_new, new): each line's id, and the keys met for the first time"},
+    {"fill", (PyCFunction)LineTable_fill, METH_VARARGS,
+     "fill(first_new, tails, kinds): the row tails and kinds of the ids from first_new on"},
+    {"rows", (PyCFunction)LineTable_rows, METH_VARARGS,
+     "rows(ids, first_line, head, counts) -> bytes: the rows of a claimed block, counted by kind"},
+    {NULL, NULL, 0, NULL}};
+
+static PySequenceMethods LineTable_sequence = {.sq_length = (lenfunc)LineTable_length};
+
+static PyTypeObject LineTableType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "impostor._kernel.LineTable",
+    .tp_basicsize = sizeof(LineTable),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "The distinct lines of a scan's text inputs and their row tails (see lines.LineTable).",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)LineTable_init,
+    .tp_dealloc = (destructor)LineTable_dealloc,
+    .tp_methods = LineTable_methods,
+    .tp_as_sequence = &LineTable_sequence,
+};
+
 static PyMethodDef kernel_functions[] = {
     {"join_rows", (PyCFunction)join_rows, METH_VARARGS,
      "join_rows(head, numbers, sep, texts, tail) -> bytes: head + str(number) + sep + text + tail, row after row"},
@@ -1079,7 +1323,8 @@ static struct PyModuleDef kernel_module = {
     -1, kernel_functions};
 
 PyMODINIT_FUNC PyInit__kernel(void) {
-    if (PyType_Ready(&AlignerType) < 0 || PyType_Ready(&SearcherType) < 0 || PyType_Ready(&ScreenType) < 0)
+    if (PyType_Ready(&AlignerType) < 0 || PyType_Ready(&SearcherType) < 0 || PyType_Ready(&ScreenType) < 0 ||
+        PyType_Ready(&LineTableType) < 0)
         return NULL;
     PyObject *module = PyModule_Create(&kernel_module);
     if (module == NULL) return NULL;
@@ -1090,6 +1335,11 @@ PyMODINIT_FUNC PyInit__kernel(void) {
     if (PyModule_AddObject(module, "Searcher", (PyObject *)&SearcherType) < 0) { Py_DECREF(&SearcherType); goto fail; }
     Py_INCREF(&ScreenType);
     if (PyModule_AddObject(module, "Screen", (PyObject *)&ScreenType) < 0) { Py_DECREF(&ScreenType); goto fail; }
+    Py_INCREF(&LineTableType);
+    if (PyModule_AddObject(module, "LineTable", (PyObject *)&LineTableType) < 0) {
+        Py_DECREF(&LineTableType);
+        goto fail;
+    }
     return module;
 fail:
     Py_DECREF(module);

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import zlib
 from dataclasses import dataclass
-from typing import IO, Any, Callable, Iterator, NamedTuple
+from typing import IO, Any, Callable, Iterator, NamedTuple, TypeVar
 
 INPUT_FORMATS = ("text", "csv", "tsv", "jsonl", "parquet")
 OUTPUT_FORMATS = ("jsonl", "csv", "tsv", "parquet")
@@ -30,6 +30,8 @@ GZIP_MAGIC = b"\x1f\x8b\x08"  # the magic number and deflate, the only method gz
 PARQUET_BATCH = 65536
 TEXT_BLOCK = 1 << 20
 BATCH = 4096  # records per list from the record-at-a-time readers (CSV, TSV, JSONL, Parquet)
+
+T = TypeVar("T")
 
 # Per-record statuses
 OK, EMPTY, INVALID_ENCODING, INVALID_JSON, MISSING_COLUMN = "ok", "empty", "invalid-encoding", "invalid-json", "missing-column"
@@ -77,14 +79,7 @@ def read_batches(path: str, options: InputOptions,
     """``read_records`` in lists of consecutive records (a block of a text file, BATCH records of other formats):
     what a scan reads, without a generator step per record."""
     fmt = input_format(path, options)
-    label = "<stdin>" if path == "-" else path
-    if fmt == "text" and (options.column or options.id_column):
-        raise InputError(f"{label}: --column and --id-column need CSV, TSV, JSONL or Parquet input "
-                         "(name the format with --input-format)")
-    try:
-        codecs.lookup(options.encoding)
-    except LookupError:
-        raise InputError(f"unknown encoding {options.encoding!r}") from None
+    label = _checked_label(path, fmt, options)
     if fmt == "parquet":
         yield from _batched(_parquet(path, label, options))
         return
@@ -95,6 +90,34 @@ def read_batches(path: str, options: InputOptions,
         else:
             batches = _batched({"csv": _delimited, "tsv": _delimited, "jsonl": _jsonl}[fmt](stream, label, options, fmt))
         yield from _guard_stream(batches, label)
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+
+
+def _checked_label(path: str, fmt: str, options: InputOptions) -> str:
+    """The input's name in messages, once its options are known to suit its format."""
+    label = "<stdin>" if path == "-" else path
+    if fmt == "text" and (options.column or options.id_column):
+        raise InputError(f"{label}: --column and --id-column need CSV, TSV, JSONL or Parquet input "
+                         "(name the format with --input-format)")
+    try:
+        codecs.lookup(options.encoding)
+    except LookupError:
+        raise InputError(f"unknown encoding {options.encoding!r}") from None
+    return label
+
+
+def read_line_blocks(path: str, options: InputOptions, size: int,
+                     opened: Callable[[IO[bytes]], None] | None = None) -> Iterator[tuple[int, bytes]]:
+    """The lines of a text input as raw blocks of about ``size`` bytes, (first line number, lines joined by \n):
+    what a scan's line path reads (lines.py).  Each line's name and status are ``decode_line`` of it, less any \r
+    at its end."""
+    label = _checked_label(path, "text", options)
+    stream = _open(path, label, opened)
+    try:
+        yield from _guard_stream(_line_blocks(stream, options.encoding, size), label,
+                                 lambda block: block[0] + block[1].count(b"\n"))
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
@@ -119,12 +142,13 @@ def _batched(records: Iterator[Record]) -> Iterator[list[Record]]:
         yield batch
 
 
-def _guard_stream(batches: Iterator[list[Record]], label: str) -> Iterator[list[Record]]:
+def _guard_stream(batches: Iterator[T], label: str, last_line: Callable[[T], int] = lambda batch: batch[-1].line
+                  ) -> Iterator[T]:
     """Turn a stream that breaks off (a truncated or corrupt gzip file) into an error naming where."""
     line = 0
     try:
         for batch in batches:
-            line = batch[-1].line if batch else line
+            line = last_line(batch) if batch else line
             yield batch
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         where = f"after line {line}" if line else "before its first line"
@@ -138,18 +162,21 @@ def _decode(raw: bytes, encoding: str) -> tuple[str, str]:
         return raw.decode(encoding, errors="replace"), INVALID_ENCODING
 
 
-def _text(stream: IO[bytes], label: str, options: InputOptions) -> Iterator[list[Record]]:
-    """One name per line; a line that is not in the encoding is kept, decoded with replacement characters.
+def decode_line(raw: bytes, encoding: str) -> tuple[str, str]:
+    """One line of a text input (without its line break) as a name and its status."""
+    name, status = _decode(raw, encoding)
+    return name, EMPTY if status == OK and (not name or name.isspace()) else status
 
-    Read in blocks of whole lines, each decoded at once: only a block that does not decode is decoded line by line
-    (the encodings read here never use the byte of a newline inside a character)."""
-    encoding = options.encoding
+
+def _line_blocks(stream: IO[bytes], encoding: str, size: int) -> Iterator[tuple[int, bytes]]:
+    """Blocks of whole lines, read about ``size`` bytes at a time: (the number of the block's first line, its lines
+    joined by \n without the one after the last).  A UTF-8 byte order mark at the start is dropped."""
     utf8 = codecs.lookup(encoding).name == "utf-8"
     read = getattr(stream, "read1", stream.read)  # read1: what is there, so that a pipe is screened as it comes
     number = 0
     pending = b""
     while True:
-        block = read(TEXT_BLOCK)
+        block = read(size)
         if block:
             block = pending + block
             cut = block.rfind(b"\n") + 1
@@ -163,21 +190,28 @@ def _text(stream: IO[bytes], label: str, options: InputOptions) -> Iterator[list
             return
         if number == 0 and utf8 and block.startswith(codecs.BOM_UTF8):
             block = block[3:]
+        yield number + 1, block
+        number += block.count(b"\n") + 1
+
+
+def _text(stream: IO[bytes], label: str, options: InputOptions) -> Iterator[list[Record]]:
+    """One name per line; a line that is not in the encoding is kept, decoded with replacement characters.
+
+    Each block of lines is decoded at once: only a block that does not decode is decoded line by line (the
+    encodings read here never use the byte of a newline inside a character)."""
+    encoding = options.encoding
+    for first, block in _line_blocks(stream, encoding, TEXT_BLOCK):
         try:
-            text = block.decode(encoding)
-            names = text.split("\n")
-            statuses = [OK] * len(names)
+            names = block.decode(encoding).split("\n")
         except UnicodeDecodeError:
-            text = ""
-            names, statuses = map(list, zip(*(_decode(raw, encoding) for raw in block.split(b"\n"))))
-        if "\r" in text or not text:
-            names = [name.rstrip("\r") for name in names]
-        for i, name in enumerate(names):
-            if not name or name.isspace():
-                statuses[i] = EMPTY if statuses[i] == OK else statuses[i]
-        yield list(map(new_record, zip(itertools.repeat(label), range(number + 1, number + 1 + len(names)),
+            names, statuses = map(list, zip(*(decode_line(raw.rstrip(b"\r"), encoding)
+                                              for raw in block.split(b"\n"))))
+        else:
+            if b"\r" in block:
+                names = [name.rstrip("\r") for name in names]
+            statuses = [EMPTY if not name or name.isspace() else OK for name in names]
+        yield list(map(new_record, zip(itertools.repeat(label), range(first, first + len(names)),
                                         itertools.repeat(None), names, statuses)))
-        number += len(names)
 
 
 class _Columns:
