@@ -15,6 +15,7 @@ import io
 import itertools
 import json
 import os
+import re
 import sys
 import tempfile
 import zlib
@@ -263,11 +264,14 @@ def _delimited(stream: IO[bytes], label: str, options: InputOptions, fmt: str) -
         yield Record(label, start, record_id, name, status)
 
 
+_UNDECODED = re.compile("[\udc80-\udcff]")  # what surrogateescape decodes undecodable bytes to
+
+
 def _cell(cells: list[str], index: int) -> tuple[str, str]:
     if index >= len(cells):
         return "", MISSING_COLUMN
     value = cells[index]
-    if any("\udc80" <= ch <= "\udcff" for ch in value):  # bytes the encoding could not decode
+    if _UNDECODED.search(value):  # bytes the encoding could not decode
         return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace"), INVALID_ENCODING
     return value, OK if value.strip() else EMPTY
 

@@ -21,6 +21,7 @@ ONLY = {"flagged": {BLOCK, REVIEW}, "block": {BLOCK}, "review": {REVIEW}}
 _line, _status = operator.attrgetter("line"), operator.attrgetter("status")
 _decision, _category = operator.attrgetter("decision"), operator.attrgetter("category")
 _json_members, _cells = operator.attrgetter("json_members"), operator.attrgetter("cells")  # see OUTPUT_FORMS
+_json_string = json.encoder.encode_basestring  # a str as JSON, as json.dumps(..., ensure_ascii=False) writes it
 
 
 def output_fields(multiple_inputs: bool, with_ids: bool, with_version: bool) -> tuple[str, ...]:
@@ -108,9 +109,17 @@ def jsonl_rows(records: list[Record], verdicts: list[Verdict], statuses: list[st
         records, members, statuses = ([values[i] for i in kept] for values in (records, members, statuses))
     if before == ("line",) and len(tails) == 1:  # the common case: one bytes object for the chunk, none per row
         return join_rows(b'{"line": ', list(map(_line, records)), b", ", members, tails[statuses[0]])
-    heads = [escape_jsonl("{" + "".join(f"{dumps(f)}: {dumps(getattr(record, f))}, " for f in before)).encode()
-             for record in records]
+    # Each row's own fields (file, line, id) through a template: json.dumps per field would cost most of a row.
+    template = "{" + "".join(f"{dumps(f)}: %s, " for f in before)
+    own = map(operator.attrgetter(*before), records)
+    values = own if len(before) > 1 else zip(own)  # attrgetter of one field gives the value, not a tuple
+    heads = [escape_jsonl(template % tuple(map(_json_value, row))).encode() for row in values]
     return b"".join(b"".join(row) for row in zip(heads, members, map(tails.__getitem__, statuses)))
+
+
+def _json_value(value: str | int | None) -> str:
+    """A row's own field as JSON, as json.dumps(..., ensure_ascii=False) writes it."""
+    return "null" if value is None else _json_string(value) if isinstance(value, str) else str(value)
 
 
 def _join_rows(head: bytes, numbers: list[int], sep: bytes, texts: list[bytes], tail: bytes) -> bytes:
