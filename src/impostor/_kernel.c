@@ -1074,16 +1074,24 @@ done:
  * the table holds (hash, id) pairs: looking a line up costs no Python object, and a block's rows are made from the
  * ids its claim returned, without a second lookup. */
 typedef struct {
+    uint64_t hash;
+    uint64_t key_at;      /* where the key starts in the arena */
+    uint32_t id;          /* id + 1, 0 where the slot is empty */
+    uint32_t key_length;
+} LineSlot;               /* all a lookup reads, but the key's bytes: one cache line */
+
+typedef struct {
+    PyObject *tail;       /* bytes, Py_None (its rows are not written), NULL until filled */
+    int32_t kind;
+} LineRow;
+
+typedef struct {
     PyObject_HEAD
-    uint64_t *hashes;     /* per slot */
-    uint32_t *slots;      /* per slot: id + 1, 0 where empty */
+    LineSlot *slots;
     size_t mask;
     char *arena;          /* the keys' bytes, one after another */
     size_t arena_used, arena_size;
-    size_t *key_at;       /* per id: where its key starts in the arena */
-    uint32_t *key_length; /* per id */
-    PyObject **tails;     /* per id: bytes, Py_None (its rows are not written), NULL until filled */
-    int32_t *kinds;       /* per id */
+    LineRow *rows;        /* per id */
     Py_ssize_t count, capacity;  /* ids */
 } LineTable;
 
@@ -1092,16 +1100,14 @@ static int LineTable_init(LineTable *self, PyObject *args, PyObject *kwargs) {
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "", keywords)) return -1;
     if (self->slots != NULL) { PyErr_SetString(PyExc_RuntimeError, "LineTable: already initialised"); return -1; }
     self->mask = (1 << 12) - 1;
-    self->hashes = PyMem_Calloc(self->mask + 1, sizeof(uint64_t));
-    self->slots = PyMem_Calloc(self->mask + 1, sizeof(uint32_t));
-    if (self->hashes == NULL || self->slots == NULL) { PyErr_NoMemory(); return -1; }
+    self->slots = PyMem_Calloc(self->mask + 1, sizeof(LineSlot));
+    if (self->slots == NULL) { PyErr_NoMemory(); return -1; }
     return 0;
 }
 
 static void LineTable_dealloc(LineTable *self) {
-    for (Py_ssize_t id = 0; id < self->count; id++) Py_XDECREF(self->tails[id]);
-    PyMem_Free(self->hashes); PyMem_Free(self->slots); PyMem_Free(self->arena); PyMem_Free(self->key_at);
-    PyMem_Free(self->key_length); PyMem_Free(self->tails); PyMem_Free(self->kinds);
+    for (Py_ssize_t id = 0; id < self->count; id++) Py_XDECREF(self->rows[id].tail);
+    PyMem_Free(self->slots); PyMem_Free(self->arena); PyMem_Free(self->rows);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -1115,15 +1121,9 @@ static inline uint64_t bytes_hash(const char *data, size_t length) {
 static int line_table_grow(LineTable *self, size_t key_length) {
     if (self->count == self->capacity) {
         Py_ssize_t capacity = self->capacity ? 2 * self->capacity : 4096;
-        size_t *key_at = PyMem_Realloc(self->key_at, capacity * sizeof(size_t));
-        if (key_at != NULL) self->key_at = key_at;
-        uint32_t *key_length = PyMem_Realloc(self->key_length, capacity * sizeof(uint32_t));
-        if (key_length != NULL) self->key_length = key_length;
-        PyObject **tails = PyMem_Realloc(self->tails, capacity * sizeof(PyObject *));
-        if (tails != NULL) self->tails = tails;
-        int32_t *kinds = PyMem_Realloc(self->kinds, capacity * sizeof(int32_t));
-        if (kinds != NULL) self->kinds = kinds;
-        if (key_at == NULL || key_length == NULL || tails == NULL || kinds == NULL) { PyErr_NoMemory(); return -1; }
+        LineRow *rows = PyMem_Realloc(self->rows, capacity * sizeof(LineRow));
+        if (rows == NULL) { PyErr_NoMemory(); return -1; }
+        self->rows = rows;
         self->capacity = capacity;
     }
     if (self->arena_used + key_length > self->arena_size) {
@@ -1136,18 +1136,17 @@ static int line_table_grow(LineTable *self, size_t key_length) {
     }
     if ((size_t)(self->count + 1) * 2 > self->mask + 1) {
         size_t mask = 2 * (self->mask + 1) - 1;
-        uint64_t *hashes = PyMem_Calloc(mask + 1, sizeof(uint64_t));
-        uint32_t *slots = PyMem_Calloc(mask + 1, sizeof(uint32_t));
-        if (hashes == NULL || slots == NULL) { PyMem_Free(hashes); PyMem_Free(slots); PyErr_NoMemory(); return -1; }
+        LineSlot *slots = PyMem_Calloc(mask + 1, sizeof(LineSlot));
+        if (slots == NULL) { PyErr_NoMemory(); return -1; }
         for (size_t i = 0; i <= self->mask; i++) {
-            if (self->slots[i] == 0) continue;
-            size_t j = self->hashes[i] & mask;
-            while (slots[j] != 0) j = (j + 1) & mask;
-            hashes[j] = self->hashes[i];
+            if (self->slots[i].id == 0) continue;
+            size_t j = self->slots[i].hash & mask;
+            while (slots[j].id != 0) j = (j + 1) & mask;
             slots[j] = self->slots[i];
         }
-        PyMem_Free(self->hashes); PyMem_Free(self->slots);
-        self->hashes = hashes; self->slots = slots; self->mask = mask;
+        PyMem_Free(self->slots);
+        self->slots = slots;
+        self->mask = mask;
     }
     return 0;
 }
@@ -1156,29 +1155,24 @@ static int line_table_grow(LineTable *self, size_t key_length) {
 static Py_ssize_t line_table_id(LineTable *self, const char *key, size_t length, int *added) {
     uint64_t h = bytes_hash(key, length);
     size_t i = h & self->mask;
-    for (; self->slots[i] != 0; i = (i + 1) & self->mask) {
-        if (self->hashes[i] != h) continue;
-        uint32_t id = self->slots[i] - 1;
-        if (self->key_length[id] == length && memcmp(self->arena + self->key_at[id], key, length) == 0) {
+    for (; self->slots[i].id != 0; i = (i + 1) & self->mask) {
+        const LineSlot *slot = &self->slots[i];
+        if (slot->hash == h && slot->key_length == length && memcmp(self->arena + slot->key_at, key, length) == 0) {
             *added = 0;
-            return id;
+            return slot->id - 1;
         }
     }
     size_t mask = self->mask;
     if (line_table_grow(self, length) < 0) return -1;
     if (self->mask != mask) {  /* rehashed: find the empty slot again */
         i = h & self->mask;
-        while (self->slots[i] != 0) i = (i + 1) & self->mask;
+        while (self->slots[i].id != 0) i = (i + 1) & self->mask;
     }
     Py_ssize_t id = self->count++;
     memcpy(self->arena + self->arena_used, key, length);
-    self->key_at[id] = self->arena_used;
-    self->key_length[id] = (uint32_t)length;
+    self->slots[i] = (LineSlot){h, self->arena_used, (uint32_t)id + 1, (uint32_t)length};
     self->arena_used += length;
-    self->tails[id] = NULL;
-    self->kinds[id] = 0;
-    self->hashes[i] = h;
-    self->slots[i] = (uint32_t)id + 1;
+    self->rows[id] = (LineRow){NULL, 0};
     *added = 1;
     return id;
 }
@@ -1204,7 +1198,7 @@ static PyObject *LineTable_claim(LineTable *self, PyObject *args) {
         int added;
         Py_ssize_t id = line_table_id(self, at, (size_t)(stop - at), &added);
         if (id < 0) goto done;
-        if (id > UINT32_MAX - 1) { PyErr_SetString(PyExc_OverflowError, "LineTable: too many lines"); goto done; }
+        if (id >= UINT32_MAX) { PyErr_SetString(PyExc_OverflowError, "LineTable: too many lines"); goto done; }
         line_ids[n] = (uint32_t)id;
         if (added) {
             PyObject *key = PyBytes_FromStringAndSize(at, stop - at);
@@ -1240,8 +1234,8 @@ static PyObject *LineTable_fill(LineTable *self, PyObject *args) {
             return NULL;
         }
         Py_INCREF(tail);
-        Py_XSETREF(self->tails[first + i], tail);
-        self->kinds[first + i] = (int32_t)kind;
+        Py_XSETREF(self->rows[first + i].tail, tail);
+        self->rows[first + i].kind = (int32_t)kind;
     }
     Py_RETURN_NONE;
 }
@@ -1259,8 +1253,8 @@ static PyObject *LineTable_rows(LineTable *self, PyObject *args) {
     int64_t *tally = counts.buf;
     for (Py_ssize_t i = 0; i < lines; i++) {
         uint32_t id = line_ids[i];
-        PyObject *tail = (Py_ssize_t)id < self->count ? self->tails[id] : NULL;
-        if (tail == NULL || self->kinds[id] >= kinds) {
+        PyObject *tail = (Py_ssize_t)id < self->count ? self->rows[id].tail : NULL;
+        if (tail == NULL || self->rows[id].kind >= kinds) {
             PyErr_Format(PyExc_KeyError, "LineTable.rows: line %lld has no row yet", first_line + i);
             goto done;
         }
@@ -1270,9 +1264,9 @@ static PyObject *LineTable_rows(LineTable *self, PyObject *args) {
     if (result == NULL) goto done;
     char *out = PyBytes_AS_STRING(result), *to = out;
     for (Py_ssize_t i = 0; i < lines; i++) {
-        uint32_t id = line_ids[i];
-        PyObject *tail = self->tails[id];
-        tally[self->kinds[id]]++;
+        const LineRow *row = &self->rows[line_ids[i]];
+        PyObject *tail = row->tail;
+        tally[row->kind]++;
         if (tail == Py_None) continue;
         memcpy(to, head.buf, head.len); to += head.len;
         to += write_number(to, first_line + i);

@@ -21,8 +21,8 @@ from typing import Any
 from . import kernel
 from .decide import PASS, Verdict
 from .detector import RECENT_NAMES, Detector
-from .records import OK, decode_line, new_record
-from .rows import format_chunk
+from .records import EMPTY, OK, decode_line, new_record
+from .rows import format_chunk, jsonl_rows
 
 Kind = tuple[str, str | None, str]  # (decision, category, status) of a row: what the summary counts
 
@@ -43,6 +43,19 @@ def _rows(text: str | bytes) -> list[bytes]:
     return data.split(b"\n")[:-1]
 
 
+_MEMBERS = b"\x00members\x00"  # stands for a verdict's JSON members in a row, to find where they go
+
+
+@functools.lru_cache(maxsize=256)
+def jsonl_frame(label: str, fields: tuple[str, ...], lexicon_version: str, status: str) -> tuple[bytes, bytes]:
+    """A JSONL row of the file ``label`` with this status, after its line number: (what comes before the verdict's
+    JSON members, what comes after them)."""
+    record = new_record((label, 1, None, "", status))
+    row = jsonl_rows([record], [Verdict("", PASS, 0.0)], [status], range(1), fields, lexicon_version, [_MEMBERS])
+    before, after = row[len(row_head(label, "jsonl", fields, lexicon_version)) + 1:].split(_MEMBERS)
+    return before, after
+
+
 def describe_lines(detector: Detector, work: tuple[str, list[bytes]], *, encoding: str, fmt: str,
                    fields: tuple[str, ...], lexicon_version: str) -> list[tuple[bytes, Kind]]:
     """Screen the lines of a file (``work``: its label and lines) met for the first time: each one's row tail (its
@@ -50,15 +63,29 @@ def describe_lines(detector: Detector, work: tuple[str, list[bytes]], *, encodin
     label, keys = work
     if not keys:
         return []
-    named = [decode_line(key, encoding) for key in keys]
-    records = [new_record((label, 1, None, name, status)) for name, status in named]
+    named = decode_lines(keys, encoding)
     verdicts = [detector.check(name) for name, _ in named]
+    statuses = [status if status != OK else v.status for (_, status), v in zip(named, verdicts)]
+    kinds = [(v.decision, v.category, status) for v, status in zip(verdicts, statuses)]
+    if fmt == "jsonl":  # the verdict's members (made once per verdict, templated for most) in the row's frame
+        frames = [jsonl_frame(label, fields, lexicon_version, status) for status in statuses]
+        return [(before + v.json_members + after, kind) for v, (before, after), kind in zip(verdicts, frames, kinds)]
+    records = [new_record((label, 1, None, name, status)) for name, status in named]
     rows = _rows(format_chunk(records, verdicts, fmt, fields, None, lexicon_version)[0])
     start = len(row_head(label, fmt, fields, lexicon_version)) + 1  # past the head and "1"
     if len(rows) != len(keys):
         raise AssertionError(f"describe_lines: {len(keys)} lines gave {len(rows)} rows")
-    return [(row[start:] + b"\n", (v.decision, v.category, status if status != OK else v.status))
-            for row, v, (_, status) in zip(rows, verdicts, named)]
+    return [(row[start:] + b"\n", kind) for row, kind in zip(rows, kinds)]
+
+
+def decode_lines(keys: list[bytes], encoding: str) -> list[tuple[str, str]]:
+    """``decode_line`` of each line, decoding them all at once where they all decode (the encodings read here never
+    use the byte of a newline inside a character)."""
+    try:
+        names = b"\n".join(keys).decode(encoding).split("\n")
+    except UnicodeDecodeError:
+        return [decode_line(key, encoding) for key in keys]
+    return [(name, EMPTY if not name or name.isspace() else OK) for name in names]
 
 
 class LineMemo:
