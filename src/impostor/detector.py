@@ -8,11 +8,13 @@
 
 from __future__ import annotations
 
+import functools
+import gc
 import hashlib
 import itertools
 import json
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .candidates import CandidateIndex
 from .chars import CharTables
@@ -31,9 +33,25 @@ TRUNCATED = "truncated"  # the status of a name longer than the normalizer reads
 LEXICON_SUFFIXES = (".tsv", ".toml", ".txt")  # what the lexicon version hashes: data, not the scripts beside it
 
 
+def _without_collections(build: Callable[..., None]) -> Callable[..., None]:
+    """Loading makes millions of objects and no reference cycles: the collector would walk them over and over
+    (a sixth of loading 100,000 custom names), so it is paused while a Detector loads."""
+    @functools.wraps(build)
+    def paused(*args: Any, **kwargs: Any) -> None:
+        if not gc.isenabled():
+            return build(*args, **kwargs)
+        gc.disable()
+        try:
+            return build(*args, **kwargs)
+        finally:
+            gc.enable()
+    return paused
+
+
 class Detector:
     """Screens account names against the registries of one lexicon directory."""
 
+    @_without_collections
     def __init__(self, lexicons: str | Path | None = None, allowlist: str | Path | None = None,
                  registries: Sequence[str | Path] = (), denylist: str | Path | None = None,
                  overrides: Mapping[str, Mapping[str, float]] | None = None,

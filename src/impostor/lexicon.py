@@ -107,7 +107,7 @@ def read_table(path: Path | str, required: tuple[str, ...] = (), codepoints: boo
         if len(cells) > len(columns):
             raise LexiconError(path, lineno, f"{len(cells)} fields, header has {len(columns)}")
         cells += [""] * (len(columns) - len(cells))
-        row = dict(zip(columns, (decode_field(c) if codepoints else c.strip() for c in cells)))
+        row = dict(zip(columns, map(decode_field if codepoints else str.strip, cells)))
         for col in required:
             if not row[col]:
                 raise LexiconError(path, lineno, f"empty required field '{col}'")
