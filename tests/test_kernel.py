@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -229,3 +230,12 @@ def test_compiled_line_table_equals_the_python_one(blocks, dropped):
         assert outputs[0] == outputs[1]
         assert sum(outputs[0][1]) == len(block_lines)
     assert len(tables[0]) == len(tables[1])
+
+
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), max_size=200))
+def test_packed_order_of_key_pairs_is_the_stable_argsort(pairs):
+    from impostor.candidates import _stable_order
+
+    keys = np.array([(a << 32) | b for a, b in pairs], dtype=np.uint64)
+    assert _stable_order(keys, 41).tolist() == np.argsort(keys, kind="stable").tolist()
+    assert _stable_order(keys, 1 << 40).tolist() == np.argsort(keys, kind="stable").tolist()  # too wide to pack

@@ -58,6 +58,20 @@ MAX_SCREEN_WORD = 32  # the longest word the kernel's screen takes
 MAX_SCREEN_SYLLABLE = 12  # and the longest pinyin syllable
 
 
+def _stable_order(pair_keys: np.ndarray, key_count: int) -> np.ndarray:
+    """np.argsort(pair_keys, kind="stable"), for key pairs (first key << 32 | second key) of keys below
+    ``key_count``: key pair and place packed into one integer where they fit, whose plain sort is several times
+    faster than a stable argsort."""
+    key_bits, place_bits = max(key_count - 1, 1).bit_length(), max(len(pair_keys) - 1, 1).bit_length()
+    if 2 * key_bits + place_bits > 64:
+        return np.argsort(pair_keys, kind="stable")
+    places = np.arange(len(pair_keys), dtype=np.uint64)
+    packed = ((pair_keys >> np.uint64(32)) << np.uint64(key_bits + place_bits)) \
+        | ((pair_keys & np.uint64(0xFFFFFFFF)) << np.uint64(place_bits)) | places
+    packed.sort()
+    return (packed & np.uint64((1 << place_bits) - 1)).astype(np.int64)
+
+
 class CandidateIndex:
     """Bigram index over registry names, plus exact lookups for regions, titles, keywords and affixes."""
 
@@ -162,7 +176,7 @@ class CandidateIndex:
         pair_keys = np.concatenate(found_keys) if found_keys else np.zeros(0, dtype=np.uint64)
         pair = np.concatenate(found_pairs) if found_pairs else np.zeros(0, dtype=np.int32)
         del found_keys, found_pairs
-        order = np.argsort(pair_keys, kind="stable")  # postings of one key pair stay in registry order
+        order = _stable_order(pair_keys, len(kinds))  # postings of one key pair stay in registry order
         pair_keys, pair = pair_keys[order], pair[order]
         del order
         posting_form, posting_position = pair_form[pair], pair_position[pair]
