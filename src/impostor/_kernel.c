@@ -1027,7 +1027,7 @@ static int write_number(char *out, long long number) {
 }
 
 /* join_rows(head, numbers, sep, texts, tail) -> head + str(numbers[i]) + sep + texts[i] + tail for every i, as one
- * bytes object: the JSONL rows of a scan chunk (scan.jsonl_rows), already UTF-8, without an object per row. */
+ * bytes object: the JSONL rows of a scan chunk (rows.jsonl_rows), already UTF-8, without an object per row. */
 static PyObject *join_rows(PyObject *self, PyObject *args) {
     Py_buffer head, sep, tail;
     PyObject *numbers, *texts, *result = NULL;

@@ -59,7 +59,7 @@ class Verdict(_VerdictFields):
     @property
     def json_members(self) -> bytes:
         """The members of ``to_dict`` but status, as JSON without the braces (what ``json.dumps`` writes, with the
-        line breaks JSON leaves raw escaped), in UTF-8.  A scan makes them once per name (scan.VerdictMemo)."""
+        line breaks JSON leaves raw escaped), in UTF-8.  A scan makes them once per name (its memo: scan.py)."""
         string = _json_string
         if self[2:6] == _NOTHING_FOUND and self.decision == PASS:  # most verdicts: only the name varies
             return b'"name": ' + escape_jsonl(string(self.name)).encode() + _NOTHING_FOUND_JSON

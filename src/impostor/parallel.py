@@ -22,7 +22,7 @@ _worker_detector: Detector | None = None
 
 class WorkerDied(RuntimeError):
     """A worker process ended without returning its chunk."""
-IN_FLIGHT_PER_WORKER = 2
+IN_FLIGHT_PER_WORKER = 4  # units vary: the first of a scan hold thousands of new names, later ones a few
 T = TypeVar("T")
 R = TypeVar("R")
 
