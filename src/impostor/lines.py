@@ -1,8 +1,8 @@
 """The line path of a scan: text inputs screened line by line as raw bytes, without a Python object per row.
 
-    raw blocks of lines --LineMemo.claim (kernel missing_lines)--> the lines never met before, each once
-        --describe_lines (in a worker process, or in this one)--> each one's row tail and kind
-        --LineMemo.fill, then LineMemo.rows (kernel line_rows)--> the block's output and counts, in input order
+    raw blocks of lines --LineMemo.claim (kernel LineTable)--> each line's id, and the lines never met before
+        --describe_lines (in a worker process, or in this one)--> each new line's row tail and kind
+        --LineMemo.fill, then LineMemo.rows (LineTable again)--> the block's output and counts, in input order
 
 A row is head + line number + tail: the head is the same for every row of a file (the file name, when there are
 several), the tail is everything after the line number (the verdict and the status), and it depends only on the
