@@ -1112,8 +1112,8 @@ static void LineTable_dealloc(LineTable *self) {
 }
 
 static inline uint64_t bytes_hash(const char *data, size_t length) {
-    uint64_t h = 0xcbf29ce484222325ULL;  /* FNV-1a, then mixed: keys are short */
-    for (size_t i = 0; i < length; i++) h = (h ^ (unsigned char)data[i]) * 0x100000001b3ULL;
+    uint64_t h = WORD_SEED;  /* the words' FNV-1a over bytes, then mixed: keys are short */
+    for (size_t i = 0; i < length; i++) h = word_step(h, (unsigned char)data[i]);
     return mix(h ^ length);
 }
 

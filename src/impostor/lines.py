@@ -21,7 +21,7 @@ from typing import Any
 from . import kernel
 from .decide import PASS, Verdict
 from .detector import RECENT_NAMES, Detector
-from .records import EMPTY, OK, decode_line, new_record
+from .records import OK, decode_lines, new_record
 from .rows import format_chunk, jsonl_rows
 
 Kind = tuple[str, str | None, str]  # (decision, category, status) of a row: what the summary counts
@@ -76,16 +76,6 @@ def describe_lines(detector: Detector, work: tuple[str, list[bytes]], *, encodin
     if len(rows) != len(keys):
         raise AssertionError(f"describe_lines: {len(keys)} lines gave {len(rows)} rows")
     return [(row[start:] + b"\n", kind) for row, kind in zip(rows, kinds)]
-
-
-def decode_lines(keys: list[bytes], encoding: str) -> list[tuple[str, str]]:
-    """``decode_line`` of each line, decoding them all at once where they all decode (the encodings read here never
-    use the byte of a newline inside a character)."""
-    try:
-        names = b"\n".join(keys).decode(encoding).split("\n")
-    except UnicodeDecodeError:
-        return [decode_line(key, encoding) for key in keys]
-    return [(name, EMPTY if not name or name.isspace() else OK) for name in names]
 
 
 class LineMemo:

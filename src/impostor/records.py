@@ -112,8 +112,8 @@ def _checked_label(path: str, fmt: str, options: InputOptions) -> str:
 def read_line_blocks(path: str, options: InputOptions, size: int,
                      opened: Callable[[IO[bytes]], None] | None = None) -> Iterator[tuple[int, bytes]]:
     """The lines of a text input as raw blocks of about ``size`` bytes, (first line number, lines joined by \n):
-    what a scan's line path reads (lines.py).  Each line's name and status are ``decode_line`` of it, less any \r
-    at its end."""
+    what a scan's line path reads (lines.py).  The lines' names and statuses are ``decode_lines`` of them, less
+    any \r at their end."""
     label = _checked_label(path, "text", options)
     stream = _open(path, label, opened)
     try:
@@ -163,10 +163,18 @@ def _decode(raw: bytes, encoding: str) -> tuple[str, str]:
         return raw.decode(encoding, errors="replace"), INVALID_ENCODING
 
 
-def decode_line(raw: bytes, encoding: str) -> tuple[str, str]:
-    """One line of a text input (without its line break) as a name and its status."""
-    name, status = _decode(raw, encoding)
-    return name, EMPTY if status == OK and (not name or name.isspace()) else status
+def decode_lines(lines: list[bytes], encoding: str) -> list[tuple[str, str]]:
+    """Lines of a text input (without their line breaks or a \r before them) as names and their statuses: a line
+    that is not in the encoding is kept, decoded with replacement characters.  They are decoded all at once, and
+    only where that fails one by one (the encodings read here never use the byte of a newline inside a
+    character)."""
+    try:
+        names = b"\n".join(lines).decode(encoding).split("\n") if lines else []
+    except UnicodeDecodeError:
+        named = [_decode(line, encoding) for line in lines]
+    else:
+        named = [(name, OK) for name in names]
+    return [(name, EMPTY if status == OK and (not name or name.isspace()) else status) for name, status in named]
 
 
 def _line_blocks(stream: IO[bytes], encoding: str, size: int) -> Iterator[tuple[int, bytes]]:
@@ -196,23 +204,13 @@ def _line_blocks(stream: IO[bytes], encoding: str, size: int) -> Iterator[tuple[
 
 
 def _text(stream: IO[bytes], label: str, options: InputOptions) -> Iterator[list[Record]]:
-    """One name per line; a line that is not in the encoding is kept, decoded with replacement characters.
-
-    Each block of lines is decoded at once: only a block that does not decode is decoded line by line (the
-    encodings read here never use the byte of a newline inside a character)."""
-    encoding = options.encoding
-    for first, block in _line_blocks(stream, encoding, TEXT_BLOCK):
-        try:
-            names = block.decode(encoding).split("\n")
-        except UnicodeDecodeError:
-            names, statuses = map(list, zip(*(decode_line(raw.rstrip(b"\r"), encoding)
-                                              for raw in block.split(b"\n"))))
-        else:
-            if b"\r" in block:
-                names = [name.rstrip("\r") for name in names]
-            statuses = [EMPTY if not name or name.isspace() else OK for name in names]
-        yield list(map(new_record, zip(itertools.repeat(label), range(first, first + len(names)),
-                                        itertools.repeat(None), names, statuses)))
+    """One name per line (``decode_lines``), a block of lines at a time."""
+    for first, block in _line_blocks(stream, options.encoding, TEXT_BLOCK):
+        lines = block.split(b"\n")
+        if b"\r" in block:
+            lines = [line.rstrip(b"\r") for line in lines]
+        yield [new_record((label, number, None, name, status))
+               for number, (name, status) in enumerate(decode_lines(lines, options.encoding), first)]
 
 
 class _Columns:
