@@ -227,7 +227,7 @@ def _add_forms(registry: Registry, rows, normalizer: Normalizer, generic_words: 
 
     for v, entries in form_bodies.items():
         # An official name beats an alias; among equals the first file of the manifest (the most specific) wins.
-        body, is_alias, text = entries[0] if len(entries) == 1 else min(entries, key=lambda e: e[1])
+        body, is_alias, text = min(entries, key=lambda e: e[1])  # the first of the least: stable
         weak = v in generic_words or (is_alias and len(v) <= 3 and v.endswith(GENERIC_OFFICE_ENDINGS))
         tokens = normalize(text).tokens
         registry.forms.append(Form(len(registry.forms), text, tokens, body, is_alias, weak))
