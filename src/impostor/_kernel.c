@@ -74,6 +74,7 @@ static inline uint64_t pair_key(int64_t a, int64_t b) { return ((uint64_t)(uint3
 typedef struct {
     PyObject_HEAD
     Map substitutes;  /* (expected text id, found text id) -> index into the two arrays below */
+    Map partnered;    /* found text ids of substitutes: a name token not here never needs the lookup */
     double *substitute_cost;
     int32_t *substitute_channel;
     double lookalike, pinyin, homophone, near_homophone, insert, repeat;
@@ -85,6 +86,7 @@ typedef struct {
     uint8_t *sub_channel;
     size_t capacity;
     PyObject *op_type;        /* scoring.Op: a tuple subclass, made here for every step */
+    PyObject *alignment_type; /* scoring.Alignment: the same, for every placement */
     PyObject *channel_names;  /* scoring.CHANNELS: a tuple of str, by channel code */
     PyObject *empty;          /* "" */
 } Aligner;
@@ -113,19 +115,22 @@ static inline int share(const int32_t *a, const int32_t *b) {
 }
 
 /* The cheapest channel explaining `found` where `expected` should be (scoring.substitution). */
-static inline void substitution(const Aligner *self, const int32_t *expected, const int32_t *found, double *cost,
+static inline void substitution(const Aligner *self, const int32_t *expected, const int32_t *found,
+                                uint64_t common_readings, uint64_t common_fuzzy, int partnered, double *cost,
                                 uint8_t *channel) {
+    /* common_*: the bits the two tokens' reading (fuzzy) ids share (see id_bits), none meaning no shared id;
+     * partnered: whether `found` is the second text of any listed substitute */
     if (expected[0] == found[0]) { *cost = 0.0; *channel = IDENTICAL; return; }
     if (expected[1] == found[1]) { *cost = self->lookalike; *channel = LOOKALIKE; return; }
-    if (share(expected + 3, found + 3)) {
+    if (common_readings && share(expected + 3, found + 3)) {
         if (found[2]) { *cost = self->pinyin; *channel = PINYIN; }
         else { *cost = self->homophone; *channel = HOMOPHONE; }
         return;
     }
     double best = 1.0;
     uint8_t how = OTHER;
-    if (share(expected + 3 + READINGS, found + 3 + READINGS)) { best = self->near_homophone; how = NEAR_HOMOPHONE; }
-    int32_t listed = map_get(&self->substitutes, pair_key(expected[0], found[0]));
+    if (common_fuzzy && share(expected + 3 + READINGS, found + 3 + READINGS)) { best = self->near_homophone; how = NEAR_HOMOPHONE; }
+    int32_t listed = partnered ? map_get(&self->substitutes, pair_key(expected[0], found[0])) : -1;
     if (listed >= 0 && self->substitute_cost[listed] < best) {
         best = self->substitute_cost[listed];
         how = (uint8_t)self->substitute_channel[listed];
@@ -147,18 +152,22 @@ static int buffer_of(PyObject *obj, Py_buffer *view, Py_ssize_t item, const char
 static int Aligner_init(Aligner *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"pairs", "pair_costs", "pair_channels", "lookalike", "pinyin", "homophone",
                              "near_homophone", "insert", "repeat", "insert_min_length", "block_score", "op_type",
-                             "channel_names", NULL};
-    PyObject *pairs_obj, *costs_obj, *channels_obj, *op_type, *channel_names;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOddddddldO!O!", kwlist, &pairs_obj, &costs_obj, &channels_obj,
+                             "alignment_type", "channel_names", NULL};
+    PyObject *pairs_obj, *costs_obj, *channels_obj, *op_type, *alignment_type, *channel_names;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOddddddldO!O!O!", kwlist, &pairs_obj, &costs_obj, &channels_obj,
                                      &self->lookalike, &self->pinyin, &self->homophone, &self->near_homophone,
                                      &self->insert, &self->repeat, &self->insert_min_length, &self->block_score,
-                                     &PyType_Type, &op_type, &PyTuple_Type, &channel_names))
+                                     &PyType_Type, &op_type, &PyType_Type, &alignment_type, &PyTuple_Type,
+                                     &channel_names))
         return -1;
-    if (!PyType_IsSubtype((PyTypeObject *)op_type, &PyTuple_Type)
-        || ((PyTypeObject *)op_type)->tp_basicsize != PyTuple_Type.tp_basicsize) {
-        PyErr_SetString(PyExc_TypeError, "op_type must be a tuple subclass without fields of its own (a NamedTuple)");
-        return -1;
-    }
+    PyObject *types[2] = {op_type, alignment_type};
+    for (int k = 0; k < 2; k++)
+        if (!PyType_IsSubtype((PyTypeObject *)types[k], &PyTuple_Type)
+            || ((PyTypeObject *)types[k])->tp_basicsize != PyTuple_Type.tp_basicsize) {
+            PyErr_SetString(PyExc_TypeError,
+                            "op_type and alignment_type must be tuple subclasses without fields of their own (NamedTuples)");
+            return -1;
+        }
     if (PyTuple_GET_SIZE(channel_names) <= DELETED) {
         PyErr_SetString(PyExc_ValueError, "channel_names must name every channel code");
         return -1;
@@ -170,6 +179,8 @@ static int Aligner_init(Aligner *self, PyObject *args, PyObject *kwds) {
         }
     Py_INCREF(op_type);
     Py_XSETREF(self->op_type, op_type);
+    Py_INCREF(alignment_type);
+    Py_XSETREF(self->alignment_type, alignment_type);
     Py_INCREF(channel_names);
     Py_XSETREF(self->channel_names, channel_names);
     Py_XSETREF(self->empty, PyUnicode_FromString(""));
@@ -194,6 +205,8 @@ static int Aligner_init(Aligner *self, PyObject *args, PyObject *kwds) {
     memcpy(self->substitute_channel, channels.buf, n * sizeof(int32_t));
     const uint64_t *keys = pairs.buf;
     for (Py_ssize_t i = 0; i < n; i++) map_put(&self->substitutes, keys[i], (int32_t)i);
+    if (map_init(&self->partnered, (size_t)n) < 0) { PyErr_NoMemory(); goto done; }
+    for (Py_ssize_t i = 0; i < n; i++) map_put(&self->partnered, (uint32_t)keys[i], 1);
     status = 0;
 done:
     PyBuffer_Release(&pairs); PyBuffer_Release(&costs); PyBuffer_Release(&channels);
@@ -201,8 +214,9 @@ done:
 }
 
 static void Aligner_dealloc(Aligner *self) {
-    Py_XDECREF(self->op_type); Py_XDECREF(self->channel_names); Py_XDECREF(self->empty);
+    Py_XDECREF(self->op_type); Py_XDECREF(self->alignment_type); Py_XDECREF(self->channel_names); Py_XDECREF(self->empty);
     map_free(&self->substitutes);
+    map_free(&self->partnered);
     PyMem_Free(self->substitute_cost); PyMem_Free(self->substitute_channel);
     PyMem_Free(self->cost); PyMem_Free(self->back); PyMem_Free(self->sub_cost); PyMem_Free(self->sub_channel);
     Py_TYPE(self)->tp_free((PyObject *)self);
@@ -224,93 +238,123 @@ static PyObject *make_op(const Aligner *self, int channel, PyObject *expected, P
     return op;
 }
 
-/* One placement as (cost, start, end, ops): ops a tuple of Op (the pattern's texts, the name's sources), or None
- * when not asked for. */
-static PyObject *trace(const Aligner *self, Py_ssize_t m, Py_ssize_t n, Py_ssize_t end, const double *deletes,
-                       const double *inserts, const uint8_t *insert_channel, PyObject *texts, PyObject *sources,
-                       int with_ops) {
-    Py_ssize_t width = n + 1, i = m, j = end, count = 0;
+/* What every placement in one name shares, prepared once per align_many. */
+typedef struct {
+    const int32_t *codes;     /* n token codes */
+    Py_ssize_t n;
+    PyObject *sources;        /* tuple of the tokens' raw characters */
+    uint64_t *readings;       /* per token: a bit per reading id (id mod 64), to skip most reading comparisons */
+    uint64_t *fuzzy;          /* the same for the fuzzy-pinyin ids */
+    uint8_t *partnered;       /* per token: whether its text is the second of any listed substitute */
+    double *inserts[2];       /* per token: the cost of inserting it, in a short [0] and a long [1] registry name */
+    uint8_t *insert_channel;  /* INSERTED or REPEATED */
+} Name;
+
+static inline uint64_t id_bits(const int32_t *ids) {
+    uint64_t bits = 0;
+    for (int x = 0; x < READINGS && ids[x] >= 0; x++) bits |= (uint64_t)1 << (ids[x] & 63);
+    return bits;
+}
+
+/* One placement as Alignment(cost, start, end, ops): ops a tuple of Op (the pattern's texts, the name's sources),
+ * or () when not asked for. */
+static PyObject *trace(const Aligner *self, Py_ssize_t m, const Name *name, Py_ssize_t end, const double *deletes,
+                       const double *inserts, PyObject *texts, int with_ops) {
+    Py_ssize_t n = name->n, width = n + 1, i = m, j = end, count = 0;
+    PyObject *ops;
     if (!with_ops) {  /* only where the placement starts */
         while (i > 0) {
             uint8_t how = self->back[i * width + j];
             if (how != INS) i--;
             if (how != DEL) j--;
         }
-        return Py_BuildValue("(dnnO)", self->cost[m * width + end], j, end, Py_None);
-    }
-    for (Py_ssize_t a = m, b = end; a > 0; count++) {  /* how many steps */
-        uint8_t how = self->back[a * width + b];
-        if (how != INS) a--;
-        if (how != DEL) b--;
-    }
-    PyObject *ops = PyTuple_New(count);
-    if (ops == NULL) return NULL;
-    while (i > 0) {
-        uint8_t how = self->back[i * width + j];
-        PyObject *op;
-        if (how == SUB) {
-            op = make_op(self, self->sub_channel[(i - 1) * n + (j - 1)], PyTuple_GET_ITEM(texts, i - 1),
-                         PyTuple_GET_ITEM(sources, j - 1), self->sub_cost[(i - 1) * n + (j - 1)]);
-            i--; j--;
-        } else if (how == DEL) {
-            op = make_op(self, DELETED, PyTuple_GET_ITEM(texts, i - 1), self->empty, deletes[i - 1]);
-            i--;
-        } else {
-            op = make_op(self, insert_channel[j - 1], self->empty, PyTuple_GET_ITEM(sources, j - 1), inserts[j - 1]);
-            j--;
+        ops = PyTuple_New(0);
+    } else {
+        for (Py_ssize_t a = m, b = end; a > 0; count++) {  /* how many steps */
+            uint8_t how = self->back[a * width + b];
+            if (how != INS) a--;
+            if (how != DEL) b--;
         }
-        if (op == NULL) { Py_DECREF(ops); return NULL; }
-        PyTuple_SET_ITEM(ops, --count, op);  /* filled from the end: the walk goes backwards */
+        ops = PyTuple_New(count);
+        while (ops != NULL && i > 0) {
+            uint8_t how = self->back[i * width + j];
+            PyObject *op;
+            if (how == SUB) {
+                op = make_op(self, self->sub_channel[(i - 1) * n + (j - 1)], PyTuple_GET_ITEM(texts, i - 1),
+                             PyTuple_GET_ITEM(name->sources, j - 1), self->sub_cost[(i - 1) * n + (j - 1)]);
+                i--; j--;
+            } else if (how == DEL) {
+                op = make_op(self, DELETED, PyTuple_GET_ITEM(texts, i - 1), self->empty, deletes[i - 1]);
+                i--;
+            } else {
+                op = make_op(self, name->insert_channel[j - 1], self->empty, PyTuple_GET_ITEM(name->sources, j - 1),
+                             inserts[j - 1]);
+                j--;
+            }
+            if (op == NULL) { Py_CLEAR(ops); break; }
+            PyTuple_SET_ITEM(ops, --count, op);  /* filled from the end: the walk goes backwards */
+        }
     }
-    return Py_BuildValue("(dnnN)", self->cost[m * width + end], j, end, ops);
+    if (ops == NULL) return NULL;
+    PyTypeObject *type = (PyTypeObject *)self->alignment_type;
+    PyObject *alignment = type->tp_alloc(type, 4);
+    PyObject *cost = PyFloat_FromDouble(self->cost[m * width + end]);
+    PyObject *first = PyLong_FromSsize_t(j), *last = PyLong_FromSsize_t(end);
+    if (alignment == NULL || cost == NULL || first == NULL || last == NULL) {
+        Py_XDECREF(alignment); Py_XDECREF(cost); Py_XDECREF(first); Py_XDECREF(last); Py_DECREF(ops);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(alignment, 0, cost);
+    PyTuple_SET_ITEM(alignment, 1, first);
+    PyTuple_SET_ITEM(alignment, 2, last);
+    PyTuple_SET_ITEM(alignment, 3, ops);
+    return alignment;
 }
 
-/* The placements of one pattern in one name (see align); NULL with an exception on error. */
-static PyObject *align_one(Aligner *self, const Py_buffer *pattern, const Py_buffer *deletes_view, PyObject *texts,
-                           const Py_buffer *name, const Py_buffer *fills_view, PyObject *sources, double budget,
-                           int detail) {
-    PyObject *result = NULL;
+/* Costs.score, in the same order of operations. */
+static inline double score_of(const Aligner *self, double cost, double budget) {
+    double score = 1.0 - (1.0 - self->block_score) * cost / budget;
+    score = score < 1.0 ? score : 1.0;
+    return score > 0.0 ? score : 0.0;
+}
+
+/* The placements of one pattern in one name (see align_many), appended to `out` as Alignments: 0 on success, -1
+ * with an exception.  `beaten`: when >= 0, the score of the nearest placement over budget found so far; a pattern
+ * whose rows show it can neither come within budget nor score above that is left off (nothing is appended). */
+static int align_one(Aligner *self, const char *pattern, Py_ssize_t pattern_size, const double *deletes,
+                     Py_ssize_t deletes_size, PyObject *texts, const Name *name, double budget, int detail,
+                     double beaten, PyObject *out) {
     Py_ssize_t token_size = TOKEN_FIELDS * sizeof(int32_t);
-    Py_ssize_t m = pattern->len / token_size, n = name->len / token_size;
-    if (pattern->len % token_size || name->len % token_size || deletes_view->len != m * (Py_ssize_t)sizeof(double)
-        || fills_view->len != n * (Py_ssize_t)sizeof(double)) {
+    Py_ssize_t m = pattern_size / token_size, n = name->n;
+    if (pattern_size % token_size || deletes_size != m * (Py_ssize_t)sizeof(double)) {
         PyErr_SetString(PyExc_ValueError, "align: token codes and cost arrays do not fit together");
-        return NULL;
+        return -1;
     }
-    if (!PyTuple_Check(texts) || PyTuple_GET_SIZE(texts) != m || !PyTuple_Check(sources)
-        || PyTuple_GET_SIZE(sources) != n) {
-        PyErr_SetString(PyExc_ValueError, "align: one text per pattern token and one source per name token");
-        return NULL;
+    if (!PyTuple_Check(texts) || PyTuple_GET_SIZE(texts) != m) {
+        PyErr_SetString(PyExc_ValueError, "align: one text per pattern token");
+        return -1;
     }
-    if (ensure(self, (size_t)(m + 1) * (size_t)(n + 1) + 1) < 0) return NULL;
-    double *inserts = PyMem_Malloc((n + 1) * sizeof(double));
-    uint8_t *insert_channel = PyMem_Malloc(n + 1);
-    if (!inserts || !insert_channel) { PyMem_Free(inserts); PyMem_Free(insert_channel); return PyErr_NoMemory(); }
-    const int32_t *p = pattern->buf, *t = name->buf;
-    const double *deletes = deletes_view->buf, *fills = fills_view->buf;
+    if (ensure(self, (size_t)(m + 1) * (size_t)(n + 1) + 1) < 0) return -1;
+    const int32_t *p = (const int32_t *)pattern, *t = name->codes;
     /* Inserting a copy of the previous character is decoration; shorter registry names take no insertions. */
-    double insert_cost = m >= self->insert_min_length ? self->insert : 1.0;
-    for (Py_ssize_t j = 0; j < n; j++) {
-        if (j > 0 && t[j * TOKEN_FIELDS + 1] == t[(j - 1) * TOKEN_FIELDS + 1]) {
-            inserts[j] = self->repeat; insert_channel[j] = REPEATED;
-        } else {
-            inserts[j] = fills[j] >= 0 ? fills[j] : insert_cost; insert_channel[j] = INSERTED;
-        }
-    }
-    for (Py_ssize_t i = 0; i < m; i++)
-        for (Py_ssize_t j = 0; j < n; j++)
-            substitution(self, p + i * TOKEN_FIELDS, t + j * TOKEN_FIELDS, &self->sub_cost[i * n + j],
-                         &self->sub_channel[i * n + j]);
+    const double *inserts = name->inserts[m >= self->insert_min_length];
     Py_ssize_t width = n + 1;
     double *cost = self->cost;
     uint8_t *back = self->back;
     for (Py_ssize_t j = 0; j <= n; j++) { cost[j] = 0.0; back[j] = SUB; }
     for (Py_ssize_t i = 1; i <= m; i++) {
+        const int32_t *expected = p + (i - 1) * TOKEN_FIELDS;
+        uint64_t readings = id_bits(expected + 3), fuzzy = id_bits(expected + 3 + READINGS);
+        double *s = self->sub_cost + (i - 1) * n;
+        uint8_t *channel = self->sub_channel + (i - 1) * n;
+        for (Py_ssize_t j = 0; j < n; j++)
+            substitution(self, expected, t + j * TOKEN_FIELDS, readings & name->readings[j], fuzzy & name->fuzzy[j],
+                         name->partnered[j], &s[j], &channel[j]);
         double *row = cost + i * width, *prev = cost + (i - 1) * width, d = deletes[i - 1];
-        const double *s = self->sub_cost + (i - 1) * n;
         uint8_t *brow = back + i * width;
         row[0] = prev[0] + d;
         brow[0] = DEL;
+        double lowest = row[0];
         for (Py_ssize_t j = 1; j <= n; j++) {
             double best = prev[j - 1] + s[j - 1], c;
             uint8_t how = SUB;
@@ -322,75 +366,111 @@ static PyObject *align_one(Aligner *self, const Py_buffer *pattern, const Py_buf
             }
             row[j] = best;
             brow[j] = how;
+            if (best < lowest) lowest = best;
         }
+        /* Costs only add up: every placement costs at least the cheapest cell of every row. */
+        if (!detail && beaten >= 0.0 && lowest > budget + 1e-9 && score_of(self, lowest, budget) <= beaten) return 0;
     }
     const double *last = cost + m * width;
     Py_ssize_t best_end = 0;
     for (Py_ssize_t j = 1; j <= n; j++)
         if (last[j] <= last[best_end]) best_end = j;  /* the cheapest, the latest among equals */
-    result = PyList_New(0);
-    if (result != NULL) {
-        /* Steps of a placement over budget (which only says how near the name comes) are traced on request. */
-        int with_ops = detail || last[best_end] <= budget + 1e-9;
-        PyObject *first = trace(self, m, n, best_end, deletes, inserts, insert_channel, texts, sources, with_ops);
-        if (first == NULL || PyList_Append(result, first) < 0) { Py_XDECREF(first); Py_CLEAR(result); }
-        else Py_DECREF(first);
-        /* Reaching the end of the name may cost a little more yet leave no unexplained tail. */
-        if (result != NULL && best_end != n && last[n] <= budget) {
-            PyObject *full = trace(self, m, n, n, deletes, inserts, insert_channel, texts, sources, 1);
-            if (full == NULL || PyList_Append(result, full) < 0) { Py_XDECREF(full); Py_CLEAR(result); }
-            else Py_DECREF(full);
-        }
+    /* Steps of a placement over budget (which only says how near the name comes) are traced on request. */
+    int with_ops = detail || last[best_end] <= budget + 1e-9;
+    PyObject *first = trace(self, m, name, best_end, deletes, inserts, texts, with_ops);
+    if (first == NULL) return -1;
+    int failed = PyList_Append(out, first);
+    Py_DECREF(first);
+    if (failed < 0) return -1;
+    /* Reaching the end of the name may cost a little more yet leave no unexplained tail. */
+    if (best_end != n && last[n] <= budget) {
+        PyObject *full = trace(self, m, name, n, deletes, inserts, texts, 1);
+        if (full == NULL) return -1;
+        failed = PyList_Append(out, full);
+        Py_DECREF(full);
+        if (failed < 0) return -1;
     }
-    PyMem_Free(inserts);
-    PyMem_Free(insert_channel);
-    return result;
+    return 0;
 }
 
-/* align_many(patterns, name, fills, sources, detail) -> for each (pattern, deletes, budget, texts) of `patterns`, the
- * placements of that registry name inside the name: the cheapest, and the cheapest reaching the name's end when
- * that is another one within budget, each as (cost, start, end, ops or None). */
-/* The placements of many registry names in one name that can decide something (what Scorer.useful keeps, in the
- * same order): those within budget, then the one over budget with the best score (first of equals), with its
- * steps left out.  With detail, every placement, with its steps. */
+/* align_many(patterns, name, fills, sources, detail) -> the placements of the registry names `patterns` (each
+ * (token codes, delete costs, budget, texts)) inside the name that can decide something, as (pattern index,
+ * Alignment), in the order Scorer.useful keeps them: those within budget, then the one over budget with the best
+ * score (first of equals), without its steps.  For each pattern the placements are the cheapest, and the cheapest
+ * reaching the name's end when that is another one within budget.  With detail, every placement, with its steps. */
 static PyObject *Aligner_align_many(Aligner *self, PyObject *args) {
     PyObject *patterns_obj, *sources;
-    Py_buffer name, fills;
+    Py_buffer codes, fills;
     int detail;
-    if (!PyArg_ParseTuple(args, "Oy*y*O!p", &patterns_obj, &name, &fills, &PyTuple_Type, &sources, &detail))
+    if (!PyArg_ParseTuple(args, "Oy*y*O!p", &patterns_obj, &codes, &fills, &PyTuple_Type, &sources, &detail))
         return NULL;
-    PyObject *found = NULL, *nearest = NULL;
-    double nearest_score = 0.0;
+    PyObject *found = NULL, *nearest = NULL, *placements = NULL;
+    double nearest_score = -1.0;
+    Name name = {.codes = codes.buf, .n = codes.len / (Py_ssize_t)(TOKEN_FIELDS * sizeof(int32_t)),
+                 .sources = sources};
+    void *work = NULL;
     PyObject *patterns = PySequence_Fast(patterns_obj, "align_many: patterns must be a sequence");
     if (patterns == NULL) goto done;
+    Py_ssize_t n = name.n;
+    if (codes.len % (TOKEN_FIELDS * sizeof(int32_t)) || fills.len != n * (Py_ssize_t)sizeof(double)
+        || PyTuple_GET_SIZE(sources) != n) {
+        PyErr_SetString(PyExc_ValueError, "align_many: one token code, fill cost and source per name token");
+        goto done;
+    }
+    work = PyMem_Malloc((n + 1) * (4 * sizeof(uint64_t) + 2));
+    if (work == NULL) { PyErr_NoMemory(); goto done; }
+    name.readings = work;
+    name.fuzzy = name.readings + n + 1;
+    name.inserts[0] = (double *)(name.fuzzy + n + 1);
+    name.inserts[1] = name.inserts[0] + n + 1;
+    name.insert_channel = (uint8_t *)(name.inserts[1] + n + 1);
+    name.partnered = name.insert_channel + n + 1;
+    const double *fill = fills.buf;
+    for (Py_ssize_t j = 0; j < n; j++) {
+        const int32_t *token = name.codes + j * TOKEN_FIELDS;
+        name.readings[j] = id_bits(token + 3);
+        name.fuzzy[j] = id_bits(token + 3 + READINGS);
+        name.partnered[j] = map_get(&self->partnered, (uint32_t)token[0]) >= 0;
+        if (j > 0 && token[1] == token[1 - TOKEN_FIELDS]) {  /* a copy of the previous character */
+            name.inserts[0][j] = name.inserts[1][j] = self->repeat;
+            name.insert_channel[j] = REPEATED;
+        } else {
+            name.inserts[0][j] = fill[j] >= 0 ? fill[j] : 1.0;
+            name.inserts[1][j] = fill[j] >= 0 ? fill[j] : self->insert;
+            name.insert_channel[j] = INSERTED;
+        }
+    }
     Py_ssize_t count = PySequence_Fast_GET_SIZE(patterns);
     found = PyList_New(0);
-    for (Py_ssize_t k = 0; found != NULL && k < count; k++) {
-        Py_buffer pattern, deletes;
-        double budget;
-        PyObject *texts;
-        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(patterns, k), "y*y*dO", &pattern, &deletes, &budget, &texts)) {
+    placements = PyList_New(0);
+    for (Py_ssize_t k = 0; found != NULL && placements != NULL && k < count; k++) {
+        /* (token codes, delete costs, budget, texts), read directly: this runs for every candidate */
+        PyObject *given = PySequence_Fast_GET_ITEM(patterns, k);
+        if (!PyTuple_Check(given) || PyTuple_GET_SIZE(given) != 4 || !PyBytes_Check(PyTuple_GET_ITEM(given, 0))
+            || !PyBytes_Check(PyTuple_GET_ITEM(given, 1)) || !PyFloat_Check(PyTuple_GET_ITEM(given, 2))) {
+            PyErr_SetString(PyExc_TypeError, "align_many: a pattern is (bytes, bytes, float, tuple)");
             Py_CLEAR(found);
             break;
         }
-        PyObject *placements = align_one(self, &pattern, &deletes, texts, &name, &fills, sources, budget, detail);
-        PyBuffer_Release(&pattern); PyBuffer_Release(&deletes);
-        if (placements == NULL) { Py_CLEAR(found); break; }
+        PyObject *codes_obj = PyTuple_GET_ITEM(given, 0), *deletes_obj = PyTuple_GET_ITEM(given, 1);
+        double budget = PyFloat_AS_DOUBLE(PyTuple_GET_ITEM(given, 2));
+        int failed = align_one(self, PyBytes_AS_STRING(codes_obj), PyBytes_GET_SIZE(codes_obj),
+                               (const double *)PyBytes_AS_STRING(deletes_obj), PyBytes_GET_SIZE(deletes_obj),
+                               PyTuple_GET_ITEM(given, 3), &name, budget, detail, nearest_score, placements);
+        if (failed < 0) { Py_CLEAR(found); break; }
         for (Py_ssize_t i = 0; i < PyList_GET_SIZE(placements); i++) {
             PyObject *placement = PyList_GET_ITEM(placements, i);
             double cost = PyFloat_AS_DOUBLE(PyTuple_GET_ITEM(placement, 0));
             int useful = detail || cost <= budget + 1e-9;
             double score = 0.0;
-            if (!useful) {  /* Costs.score, in the same order of operations */
-                score = 1.0 - (1.0 - self->block_score) * cost / budget;
-                score = score < 1.0 ? score : 1.0;
-                score = score > 0.0 ? score : 0.0;
+            if (!useful) {
+                score = score_of(self, cost, budget);
                 if (nearest != NULL && !(score > nearest_score)) continue;
             }
             PyObject *entry = Py_BuildValue("(nO)", k, placement);
             if (entry == NULL) { Py_CLEAR(found); break; }
             if (useful) {
-                int failed = PyList_Append(found, entry);
+                failed = PyList_Append(found, entry);
                 Py_DECREF(entry);
                 if (failed < 0) { Py_CLEAR(found); break; }
             } else {
@@ -398,13 +478,15 @@ static PyObject *Aligner_align_many(Aligner *self, PyObject *args) {
                 nearest_score = score;
             }
         }
-        Py_DECREF(placements);
+        if (PyList_SetSlice(placements, 0, PY_SSIZE_T_MAX, NULL) < 0) Py_CLEAR(found);
     }
-    Py_DECREF(patterns);
     if (found != NULL && nearest != NULL && PyList_Append(found, nearest) < 0) Py_CLEAR(found);
 done:
+    Py_XDECREF(patterns);
     Py_XDECREF(nearest);
-    PyBuffer_Release(&name); PyBuffer_Release(&fills);
+    Py_XDECREF(placements);
+    PyMem_Free(work);
+    PyBuffer_Release(&codes); PyBuffer_Release(&fills);
     return found;
 }
 
@@ -461,6 +543,7 @@ static int Searcher_init(Searcher *self, PyObject *args, PyObject *kwds) {
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOOOOn", kwlist, &objs[0], &objs[1], &objs[2], &objs[3],
                                      &objs[4], &objs[5], &self->max_candidates))
         return -1;
+    if (self->max_candidates < 0) { PyErr_SetString(PyExc_ValueError, "Searcher: max_candidates < 0"); return -1; }
     static const Py_ssize_t sizes[6] = {8, 8, 4, 1, 4, 4};
     static const char *names[6] = {"pairs", "offsets", "posting_forms", "posting_bits", "required", "lengths"};
     Py_buffer views[6];
@@ -547,25 +630,28 @@ static PyObject *Searcher_search(Searcher *self, PyObject *keys_obj) {
         previous = current;
     }
     Py_CLEAR(previous);
-    scored = PyMem_Malloc((touched + 1) * sizeof(Scored));
+    /* Only the best max_candidates are kept: selected as they come (a common pair such as 电视 touches hundreds
+     * of registry names), in by_rank's order. */
+    Py_ssize_t limit = self->max_candidates, count = 0;
+    scored = PyMem_Malloc((limit + 1) * sizeof(Scored));
     if (scored == NULL) { PyErr_NoMemory(); goto fail; }
-    Py_ssize_t count = 0;
     for (Py_ssize_t t = 0; t < touched; t++) {
         int32_t form = self->touched[t];
         int hits = __builtin_popcountll(self->matched[form]);
-        if (hits >= self->required[form]) {
-            scored[count].ratio = (double)hits / (double)(self->length[form] - 1);
-            scored[count].length = self->length[form];
-            scored[count].form = form;
-            count++;
-        }
+        if (hits < self->required[form]) continue;
+        Scored entry = {(double)hits / (double)(self->length[form] - 1), self->length[form], form};
+        Py_ssize_t at = count;
+        while (at > 0 && by_rank(&entry, &scored[at - 1]) < 0) at--;
+        if (at >= limit) continue;
+        Py_ssize_t end = count < limit ? count : limit - 1;
+        memmove(&scored[at + 1], &scored[at], (end - at) * sizeof(Scored));
+        scored[at] = entry;
+        if (count < limit) count++;
     }
-    qsort(scored, count, sizeof(Scored), by_rank);
     /* Names sharing less than half as much of their pairs as the best candidate are not worth an alignment. */
     double floor = count ? scored[0].ratio * 0.5 : 0.0;
-    Py_ssize_t keep = count < self->max_candidates ? count : self->max_candidates;
     result = PyList_New(0);
-    for (Py_ssize_t c = 0; result != NULL && c < keep; c++) {
+    for (Py_ssize_t c = 0; result != NULL && c < count; c++) {
         if (scored[c].ratio < floor) continue;
         PyObject *form = PyLong_FromLong(scored[c].form);
         if (form == NULL || PyList_Append(result, form) < 0) Py_CLEAR(result);

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import string
 from collections import defaultdict
-from dataclasses import dataclass, field
 from typing import Iterator, NamedTuple
 
 import numpy as np
@@ -23,8 +22,7 @@ from .registry import Form, Pattern, RegionName, Registry, Word
 from .scoring import Costs, Substitutes
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):  # a tuple: quick to make, and a name with regions makes several
     """A word, region or pattern found in a name's variant form, at [start, end) of that string."""
 
     start: int
@@ -32,12 +30,16 @@ class Hit:
     text: str
 
 
-@dataclass
 class WordHits:
-    regions: list[tuple[Hit, list[RegionName]]] = field(default_factory=list)
-    titles: list[tuple[Hit, Word]] = field(default_factory=list)
-    keywords: list[tuple[Hit, Word]] = field(default_factory=list)
-    patterns: list[tuple[Hit, Pattern, RegionName]] = field(default_factory=list)
+    """The region names, titles, keywords and region patterns found in one name."""
+
+    __slots__ = ("regions", "titles", "keywords", "patterns")
+
+    def __init__(self) -> None:  # by hand: a dataclass's default factories cost more than the search (words)
+        self.regions: list[tuple[Hit, list[RegionName]]] = []
+        self.titles: list[tuple[Hit, Word]] = []
+        self.keywords: list[tuple[Hit, Word]] = []
+        self.patterns: list[tuple[Hit, Pattern, RegionName]] = []
 
 
 MAX_PAIR_BIT = 63

@@ -79,6 +79,8 @@ class CharTables:
                 raise LexiconError(chars_dir / "fuzzy_pinyin.tsv", lineno, f"kind must be initial or final, got {row['kind']!r}")
             target[row["from"]] = row["to"]
         self._folds: dict[str, Fold] = {}
+        # The steps of the characters folded so far whose fold took any (explanations list them).
+        self.changed: dict[str, tuple[tuple[str, str, str], ...]] = {}
 
     def _table(self, name: str, required: tuple[str, ...]):
         table = read_table(self.dir / name, required=required, codepoints=True)
@@ -109,6 +111,8 @@ class CharTables:
                     break
                 cached = Fold(text, cached.steps + tuple(step for f in again for step in f.steps))
             self._folds[ch] = cached
+            if cached.steps:
+                self.changed[ch] = cached.steps
         return cached
 
     def _compute_fold(self, ch: str) -> Fold:

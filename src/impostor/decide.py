@@ -149,9 +149,11 @@ class Decider:
         exact = [(f, a) for f, a in alignments if a.cost == 0 and a.start == 0 and a.end == len(tokens)]
         nearest: tuple[float, Form] | None = None  # the closest registry name over budget, for a pass's reason
         affixes: dict[tuple[int, int], list[str] | None] = {}  # by span: rival registry names often share one
+        budget_of, block_score = self.costs.budget, self.costs.block_score
         for form, alignment in exact or alignments:
-            score = self.costs.score(alignment.cost, form.length)
-            if alignment.cost > self.costs.budget(form.length) + 1e-9:
+            budget = budget_of(len(form.tokens))
+            score = max(0.0, min(1.0, 1.0 - (1.0 - block_score) * alignment.cost / budget))  # Costs.score
+            if alignment.cost > budget + 1e-9:
                 if nearest is None or score > nearest[0]:
                     nearest = (score, form)
                 continue
@@ -204,6 +206,8 @@ class Decider:
 
         Copies of the first or last character of the span (人人民日报, 人民日报报) count as decoration, unless a
         copy belongs to an affix: 中国国家航天局 is 中国 + 国家航天局, not 中 + a repeated 国 + 国家航天局."""
+        if start == 0 and end == len(tokens):  # most placements: the whole name
+            return []
         first, last = start, end  # the span with every copy around it
         while 0 < first < end and tokens[first - 1].visual == tokens[first].visual:
             first -= 1
@@ -219,24 +223,29 @@ class Decider:
         return None
 
     def _affixes_outside(self, tokens: tuple[Token, ...], start: int, end: int) -> list[str] | None:
-        head = split_words("".join(t.text for t in tokens[:start]), self.prefixes)
+        head = split_words("".join([t.text for t in tokens[:start]]), self.prefixes)
+        if head is None:
+            return None
         after, person = self._person_suffix(tokens[end:])
-        tail = split_words("".join(t.text for t in after), self.suffixes)
-        if head is None or tail is None:
+        tail = split_words("".join([t.text for t in after]), self.suffixes)
+        if tail is None:
             return None
         return [f"affix {a}" for a in head + tail] + person
 
     def _person_suffix(self, after: tuple[Token, ...]) -> tuple[tuple[Token, ...], list[str]]:
         """Split off a closing role word and person's name (记者张三); returns what precedes it and the reason."""
+        if len(after) < 2 or not self.person_suffixes:
+            return after, []
+        text = "".join([t.text for t in after])
         for size in range(1, min(MAX_PERSON_NAME, len(after)) + 1):
-            person = after[len(after) - size:]
-            if not all(t.kind == HAN for t in person):
+            if after[-size].kind != HAN:
                 break
+            # Han tokens are one character each, and role words are Han: the text ends as the tokens do.
+            before = text[: len(text) - size]
             for role in self.person_suffixes:
-                role_start = len(after) - size - len(role)  # role words are Han: one token per character
-                if role_start >= 0 and "".join(t.text for t in after[role_start: len(after) - size]) == role:
-                    name = "".join(t.source for t in person)
-                    return after[:role_start], [f"affix {role} + person's name {name}"]
+                if before.endswith(role):
+                    name = "".join([t.source for t in after[-size:]])
+                    return after[: len(after) - size - len(role)], [f"affix {role} + person's name {name}"]
         return after, []
 
     def _imitation_reason(self, form: Form) -> str:

@@ -17,9 +17,8 @@ import operator
 import struct
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable
 
-from .chars import MAX_READINGS, CharTables, Fold, is_han
+from .chars import MAX_READINGS, CharTables, is_han
 from .memo import Memo, cached
 
 HAN, LATIN, SYLLABLE, DIGIT, OTHER = "han", "latin", "syllable", "digit", "other"
@@ -50,16 +49,20 @@ class Normalized:
     raw: str
     tokens: tuple[Token, ...]
     truncated: bool = False
-    fold: Callable[[str], Fold] | None = field(default=None, repr=False, compare=False)
+    tables: CharTables | None = field(default=None, repr=False, compare=False)  # whose folds made it
     interleaved: tuple[str, ...] = ()  # single letters or digits dropped from between Han characters (人1民2日3报)
 
     @property
     def steps(self) -> tuple[tuple[str, str, str], ...]:
         """Every folding step (from, to, channel) taken on the raw name, in order: only explanations need them."""
-        if self.fold is None:
-            return ()
+        tables = self.tables
         raw = self.raw[:MAX_NAME_CHARS]
-        return tuple(itertools.chain.from_iterable(fold.steps for fold in map(self.fold, raw)))
+        if tables is None:
+            return ()
+        changed = tables.changed  # every character of raw was folded on the way in
+        if changed.keys().isdisjoint(raw):
+            return ()
+        return tuple(itertools.chain.from_iterable(changed.get(ch, ()) for ch in raw))
 
     @cached
     def variant(self) -> str:
@@ -106,6 +109,10 @@ class Normalizer:
         self._single: dict[str, Token] = {}  # the characters of pieces that are exactly one token
         self._separators: set[str] = set()  # those of them whose token is a letter, syllable or digit
         self._latin: Memo[tuple[tuple[str, str], ...], list[Token]] = Memo(MAX_LATIN_RUNS)  # Latin runs read before
+        # Letter and syllable tokens by (text, source): new runs are mostly made of ones met before (Zhong, ｔｂ).
+        self._letters: Memo[tuple[str, str], Token] = Memo(MAX_LATIN_RUNS)
+        self._spelled: Memo[tuple[str, str], Token] = Memo(MAX_LATIN_RUNS)
+        self._segments: Memo[str, tuple[int, ...]] = Memo(MAX_LATIN_RUNS)  # _cuts by letters
         # Search keys as small integers: "v" look-alike key, "s" pinyin spelled in Latin, "p" fuzzy pinyin.
         self._key_ids: dict[str, int] = {}
         self.key_kinds: list[str] = []
@@ -140,7 +147,7 @@ class Normalizer:
         dropped: tuple[str, ...] = ()
         if separators and len(tokens) >= MIN_INTERLEAVED * 2 + 1:
             tokens, dropped = drop_interleaved(tokens)
-        return Normalized(raw=name, tokens=tuple(tokens), truncated=truncated, fold=self.tables.fold,
+        return Normalized(raw=name, tokens=tuple(tokens), truncated=truncated, tables=self.tables,
                           interleaved=dropped)
 
     def _tokens(self, raw: str) -> list[Token]:
@@ -213,8 +220,8 @@ class Normalizer:
 
     def _read_latin(self, run: tuple[tuple[str, str], ...]) -> list[Token]:
         letters = "".join(c for c, _ in run)
-        cuts = self.segment_pinyin(letters)
-        if cuts is None:
+        cuts = self._segments.recall(letters, self._cuts)
+        if not cuts:
             return [self.letter_token(c, src) for c, src in run]
         tokens = []
         start = 0
@@ -225,16 +232,28 @@ class Normalizer:
 
     def letter_token(self, letter: str, source: str) -> Token:
         """A Latin letter of a run that is not pinyin (cctv, tb)."""
+        return self._letters.recall((letter, source), self._make_letter_token)
+
+    def syllable_token(self, syllable: str, source: str) -> Token:
+        """A pinyin syllable spelled in Latin letters (ren, min)."""
+        return self._spelled.recall((syllable, source), self._make_syllable_token)
+
+    def _make_letter_token(self, key: tuple[str, str]) -> Token:
+        letter, source = key
         visual = self.tables.visual_of(letter)
         return Token(text=letter, source=source, kind=LATIN, visual=visual, keys=self._keys(visual, None, ()),
                      code=self._code(letter, visual, False, (), ()))
 
-    def syllable_token(self, syllable: str, source: str) -> Token:
-        """A pinyin syllable spelled in Latin letters (ren, min)."""
+    def _make_syllable_token(self, key: tuple[str, str]) -> Token:
+        syllable, source = key
         fuzzy = (self._fuzzy(syllable),)
         return Token(text=syllable, source=source, kind=SYLLABLE, visual=syllable, readings=(syllable,),
                      fuzzy=fuzzy, keys=self._keys(syllable, syllable, fuzzy),
                      code=self._code(syllable, syllable, True, (syllable,), fuzzy))
+
+    def _cuts(self, letters: str) -> tuple[int, ...]:
+        """``segment_pinyin`` as a tuple, empty when ``letters`` is not pinyin (a memo keeps no None)."""
+        return tuple(self.segment_pinyin(letters) or ())
 
     def segment_pinyin(self, letters: str) -> list[int] | None:
         """End offsets splitting ``letters`` into the fewest pinyin syllables, or None when it is not pinyin."""

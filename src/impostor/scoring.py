@@ -135,7 +135,7 @@ class Scorer:
                 array("d", [cost for _, (cost, _) in listed]),
                 array("i", [CHANNELS.index(channel) for _, (_, channel) in listed]),
                 costs.lookalike, costs.pinyin, costs.homophone, costs.near_homophone, costs.insert, costs.repeat,
-                costs.insert_min_length, costs.block_score, Op, CHANNELS)
+                costs.insert_min_length, costs.block_score, Op, Alignment, CHANNELS)
 
     def align_all(self, forms: list[Form], name: tuple[Token, ...], detail: bool = False) -> list[tuple[Form, Alignment]]:
         """The placements (see ``align_python``) of ``forms`` inside ``name`` that can decide something: those
@@ -149,7 +149,7 @@ class Scorer:
         fills = array("d", [self.fillers.get(t.text, -1.0) for t in name]).tobytes()
         placed = self.aligner.align_many([self._form(form)[1] for form in forms], b"".join(t.code for t in name),
                                          fills, tuple(t.source for t in name), detail)
-        return [(forms[k], Alignment(cost, start, end, ops or ())) for k, (cost, start, end, ops) in placed]
+        return [(forms[k], alignment) for k, alignment in placed]
 
     def useful(self, placements: list[tuple[Form, Alignment]], detail: bool) -> list[tuple[Form, Alignment]]:
         """What ``align_all`` keeps of all placements (the kernel's ``align_many`` keeps the same)."""
