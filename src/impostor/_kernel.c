@@ -521,9 +521,11 @@ typedef struct {
     uint64_t *matched;  /* per form: the bit set of its pair positions seen in the current name */
     int32_t *touched;   /* forms with a non-zero entry in matched */
     Py_ssize_t max_candidates;
+    PyObject *values;   /* a tuple: what search returns for each form id (the registry's forms) */
 } Searcher;
 
 static void Searcher_dealloc(Searcher *self) {
+    Py_XDECREF(self->values);
     map_free(&self->pairs);
     PyMem_Free(self->offsets); PyMem_Free(self->posting_form); PyMem_Free(self->posting_bit);
     PyMem_Free(self->required); PyMem_Free(self->length); PyMem_Free(self->matched); PyMem_Free(self->touched);
@@ -538,10 +540,10 @@ static void *copy_of(const Py_buffer *view) {
 
 static int Searcher_init(Searcher *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"pairs", "offsets", "posting_forms", "posting_bits", "required", "lengths",
-                             "max_candidates", NULL};
-    PyObject *objs[6];
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOOOOn", kwlist, &objs[0], &objs[1], &objs[2], &objs[3],
-                                     &objs[4], &objs[5], &self->max_candidates))
+                             "max_candidates", "values", NULL};
+    PyObject *objs[6], *values;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOOOOnO!", kwlist, &objs[0], &objs[1], &objs[2], &objs[3],
+                                     &objs[4], &objs[5], &self->max_candidates, &PyTuple_Type, &values))
         return -1;
     if (self->max_candidates < 0) { PyErr_SetString(PyExc_ValueError, "Searcher: max_candidates < 0"); return -1; }
     static const Py_ssize_t sizes[6] = {8, 8, 4, 1, 4, 4};
@@ -552,7 +554,8 @@ static int Searcher_init(Searcher *self, PyObject *args, PyObject *kwds) {
         if (buffer_of(objs[got], &views[got], sizes[got], names[got]) < 0) goto done;
     Py_ssize_t npairs = views[0].len / 8, npostings = views[2].len / 4;
     self->forms = views[4].len / 4;
-    if (views[1].len / 8 != npairs + 1 || views[3].len != npostings || views[5].len / 4 != self->forms) {
+    if (views[1].len / 8 != npairs + 1 || views[3].len != npostings || views[5].len / 4 != self->forms
+        || PyTuple_GET_SIZE(values) != self->forms) {
         PyErr_SetString(PyExc_ValueError, "Searcher: index arrays differ in length");
         goto done;
     }
@@ -568,6 +571,8 @@ static int Searcher_init(Searcher *self, PyObject *args, PyObject *kwds) {
             PyErr_SetString(PyExc_ValueError, "Searcher: a posting names no form or a pair position beyond 63");
             goto done;
         }
+    Py_INCREF(values);
+    Py_XSETREF(self->values, values);
     if (map_init(&self->pairs, (size_t)npairs) < 0) { PyErr_NoMemory(); goto done; }
     const uint64_t *keys = views[0].buf;
     for (Py_ssize_t k = 0; k < npairs; k++) map_put(&self->pairs, keys[k], (int32_t)k);
@@ -598,7 +603,7 @@ static int by_rank(const void *a, const void *b) {  /* descending (ratio, length
     return x->form < y->form ? 1 : (x->form > y->form ? -1 : 0);
 }
 
-/* search(keys) with keys a sequence (one per token) of sequences of key ids -> ranked form ids. */
+/* search(keys) with keys a sequence (one per token) of sequences of key ids -> the ranked forms (from values). */
 static PyObject *Searcher_search(Searcher *self, PyObject *keys_obj) {
     PyObject *seq = PySequence_Fast(keys_obj, "search: expected a sequence of key tuples");
     if (seq == NULL) return NULL;
@@ -653,9 +658,7 @@ static PyObject *Searcher_search(Searcher *self, PyObject *keys_obj) {
     result = PyList_New(0);
     for (Py_ssize_t c = 0; result != NULL && c < count; c++) {
         if (scored[c].ratio < floor) continue;
-        PyObject *form = PyLong_FromLong(scored[c].form);
-        if (form == NULL || PyList_Append(result, form) < 0) Py_CLEAR(result);
-        Py_XDECREF(form);
+        if (PyList_Append(result, PyTuple_GET_ITEM(self->values, scored[c].form)) < 0) Py_CLEAR(result);
     }
 fail:
     Py_XDECREF(previous);

@@ -214,7 +214,7 @@ class CandidateIndex:
         """The index for the compiled kernel's searcher."""
         postings = self.postings
         return kernel.compiled.Searcher(postings.keys, postings.offsets, postings.forms, postings.positions,
-                                        self.required, self.lengths, self.max_candidates)
+                                        self.required, self.lengths, self.max_candidates, tuple(self.registry.forms))
 
     # -- the screen -------------------------------------------------------------------------------------------
     def _screen(self):
@@ -273,8 +273,7 @@ class CandidateIndex:
         keys = list(map(self.search_keys, tokens))
         if self.searcher is None:
             return self.search_python(keys)
-        forms = self.registry.forms
-        return [forms[i] for i in self.searcher.search(keys)]
+        return self.searcher.search(keys)
 
     def search_python(self, keys: list[tuple[int, ...]]) -> list[Form]:
         """``search`` over each token's search keys, in Python."""
@@ -350,7 +349,8 @@ class CandidateIndex:
             # The patterns whose suffix follows the region (looked up by what follows), and those without one.
             fitting = [entry for length in lengths if length <= len(after)
                        for entry in by_suffix.get(after[:length], ())] + self.patterns_without_suffix
-            for _, pattern in sorted(fitting, key=lambda entry: entry[0]):
+            fitting.sort()  # by place in the registry (places are distinct: the patterns themselves never compare)
+            for _, pattern in fitting:
                 if pattern.prefix and not before.endswith(pattern.prefix):
                     continue
                 region = next((r for r in names if r.level == 1 or not pattern.province_only), None)

@@ -15,6 +15,7 @@ from typing import Any, Callable, NamedTuple
 
 from .chars import INVISIBLE, NOISE
 from .lexicon import DENYLIST
+from .memo import Memo
 from .normalize import HAN, Normalized, Token
 from .records import escape_jsonl
 from .registry import Form, Registry
@@ -27,6 +28,7 @@ RANK = {BLOCK: 2, REVIEW: 1, PASS: 0}
 EVASIVE_CHANNELS = {LOOKALIKE}
 PERSON_SLOT = "{名}"
 MAX_PERSON_NAME = 3
+MAX_AFFIX_TEXTS = 1 << 14  # texts around registry names whose affix split is kept; emptied when full
 
 
 class _VerdictFields(NamedTuple):
@@ -117,6 +119,8 @@ class Decider:
         plain = {t: w for t, w in registry.affixes.items() if PERSON_SLOT not in w.text}
         self.prefixes = frozenset(t for t, w in plain.items() if w.strength in ("prefix", "any"))
         self.suffixes = frozenset(t for t, w in plain.items() if w.strength in ("suffix", "any"))
+        # How the text before (True) or after (False) a registry name splits into affixes: 官方, tb and 首发 recur.
+        self._splits: Memo[tuple[str, bool], tuple[str, ...] | None] = Memo(MAX_AFFIX_TEXTS)
         # "记者{名}": a role word followed by a person's name closes the name (人民日报记者张三).
         self.person_suffixes = sorted((w.text.replace(PERSON_SLOT, "") for w in registry.affixes.values()
                                        if w.text.endswith(PERSON_SLOT)), key=len, reverse=True)
@@ -223,18 +227,23 @@ class Decider:
         return None
 
     def _affixes_outside(self, tokens: tuple[Token, ...], start: int, end: int) -> list[str] | None:
-        head = split_words("".join([t.text for t in tokens[:start]]), self.prefixes)
+        head = self._splits.recall(("".join([t.text for t in tokens[:start]]), True), self._split)
         if head is None:
             return None
         after, person = self._person_suffix(tokens[end:])
-        tail = split_words("".join([t.text for t in after]), self.suffixes)
+        tail = self._splits.recall(("".join([t.text for t in after]), False), self._split)
         if tail is None:
             return None
         return [f"affix {a}" for a in head + tail] + person
 
+    def _split(self, key: tuple[str, bool]) -> tuple[str, ...] | None:
+        text, before = key
+        found = split_words(text, self.prefixes if before else self.suffixes)
+        return tuple(found) if found is not None else None
+
     def _person_suffix(self, after: tuple[Token, ...]) -> tuple[tuple[Token, ...], list[str]]:
         """Split off a closing role word and person's name (记者张三); returns what precedes it and the reason."""
-        if len(after) < 2 or not self.person_suffixes:
+        if len(after) < 2 or after[-1].kind != HAN or not self.person_suffixes:
             return after, []
         text = "".join([t.text for t in after])
         for size in range(1, min(MAX_PERSON_NAME, len(after)) + 1):

@@ -10,6 +10,7 @@ from typing import Any, Callable, Generic, Hashable, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+_MISSING: Any = object()  # a value no computation returns: None is a value like any other
 
 
 class Memo(dict, Generic[K, V]):
@@ -19,8 +20,8 @@ class Memo(dict, Generic[K, V]):
 
     def recall(self, key: K, compute: Callable[[K], V]) -> V:
         """The value for ``key``: remembered, or ``compute(key)`` remembered now."""
-        value = self.get(key)
-        if value is None:
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
             if len(self) >= self.limit:
                 self.clear()
             value = self[key] = compute(key)

@@ -112,7 +112,7 @@ class Normalizer:
         # Letter and syllable tokens by (text, source): new runs are mostly made of ones met before (Zhong, ｔｂ).
         self._letters: Memo[tuple[str, str], Token] = Memo(MAX_LATIN_RUNS)
         self._spelled: Memo[tuple[str, str], Token] = Memo(MAX_LATIN_RUNS)
-        self._segments: Memo[str, tuple[int, ...]] = Memo(MAX_LATIN_RUNS)  # _cuts by letters
+        self._segments: Memo[str, list[int] | None] = Memo(MAX_LATIN_RUNS)  # segment_pinyin by letters
         # Search keys as small integers: "v" look-alike key, "s" pinyin spelled in Latin, "p" fuzzy pinyin.
         self._key_ids: dict[str, int] = {}
         self.key_kinds: list[str] = []
@@ -220,8 +220,8 @@ class Normalizer:
 
     def _read_latin(self, run: tuple[tuple[str, str], ...]) -> list[Token]:
         letters = "".join(c for c, _ in run)
-        cuts = self._segments.recall(letters, self._cuts)
-        if not cuts:
+        cuts = self._segments.recall(letters, self.segment_pinyin)
+        if cuts is None:
             return [self.letter_token(c, src) for c, src in run]
         tokens = []
         start = 0
@@ -250,10 +250,6 @@ class Normalizer:
         return Token(text=syllable, source=source, kind=SYLLABLE, visual=syllable, readings=(syllable,),
                      fuzzy=fuzzy, keys=self._keys(syllable, syllable, fuzzy),
                      code=self._code(syllable, syllable, True, (syllable,), fuzzy))
-
-    def _cuts(self, letters: str) -> tuple[int, ...]:
-        """``segment_pinyin`` as a tuple, empty when ``letters`` is not pinyin (a memo keeps no None)."""
-        return tuple(self.segment_pinyin(letters) or ())
 
     def segment_pinyin(self, letters: str) -> list[int] | None:
         """End offsets splitting ``letters`` into the fewest pinyin syllables, or None when it is not pinyin."""

@@ -126,7 +126,8 @@ class Scorer:
         self.fillers = fillers
         self.weight = weight
         self._pairs: Memo[tuple[str, str, str], tuple[float, str]] = Memo(self.MAX_CACHE)
-        self._forms: dict[int, tuple] = {}  # by form id: see _form
+        self._deletes: dict[int, list[float]] = {}  # by form id: see _deletes_of
+        self._patterns: dict[int, tuple[bytes, bytes, float, tuple[str, ...]]] = {}  # by form id: see _pattern
         self.aligner = None
         if compiled and kernel.compiled is not None:
             listed = list(substitutes.items())
@@ -144,11 +145,13 @@ class Scorer:
         if not forms:
             return []
         if self.aligner is None:
-            return self.useful([(form, a) for form in forms for a in self.align_python(form.tokens, self._form(form)[0],
-                                                                                   name)], detail)
+            return self.useful([(form, a) for form in forms
+                                for a in self.align_python(form.tokens, self._deletes_of(form), name)], detail)
         fills = array("d", [self.fillers.get(t.text, -1.0) for t in name]).tobytes()
-        placed = self.aligner.align_many([self._form(form)[1] for form in forms], b"".join(t.code for t in name),
-                                         fills, tuple(t.source for t in name), detail)
+        known = self._patterns.get
+        placed = self.aligner.align_many([known(form.id) or self._pattern(form) for form in forms],
+                                         b"".join([t.code for t in name]), fills, tuple([t.source for t in name]),
+                                         detail)
         return [(forms[k], alignment) for k, alignment in placed]
 
     def useful(self, placements: list[tuple[Form, Alignment]], detail: bool) -> list[tuple[Form, Alignment]]:
@@ -170,19 +173,21 @@ class Scorer:
             found.append((form, alignment._replace(ops=())))
         return found
 
-    def _form(self, form: Form) -> tuple[list[float], tuple[bytes, bytes, float, tuple[str, ...]]]:
-        """A registry form's delete costs, and what the kernel takes of it: token codes, delete costs, budget and
-        token texts."""
-        cached = self._forms.get(form.id)
-        if cached is None:
+    def _deletes_of(self, form: Form) -> list[float]:
+        """The cost of deleting each character of a registry form: more the more distinctive it is."""
+        deletes = self._deletes.get(form.id)
+        if deletes is None:
             costs, fillers = self.costs, self.fillers
-            # Deleting a character of the registry name costs more the more distinctive it is.
-            deletes = [fillers.get(p.text) or costs.delete_base + costs.delete_weight * self.weight(p)
-                       for p in form.tokens]
-            cached = self._forms[form.id] = (deletes, (b"".join(t.code for t in form.tokens),
-                                                       array("d", deletes).tobytes(), costs.budget(form.length),
-                                                       tuple(t.text for t in form.tokens)))
-        return cached
+            deletes = self._deletes[form.id] = [fillers.get(p.text) or costs.delete_base + costs.delete_weight
+                                                * self.weight(p) for p in form.tokens]
+        return deletes
+
+    def _pattern(self, form: Form) -> tuple[bytes, bytes, float, tuple[str, ...]]:
+        """What the kernel takes of a registry form: token codes, delete costs, budget and token texts."""
+        pattern = self._patterns[form.id] = (b"".join(t.code for t in form.tokens),
+                                             array("d", self._deletes_of(form)).tobytes(),
+                                             self.costs.budget(form.length), tuple(t.text for t in form.tokens))
+        return pattern
 
     def substitution(self, expected: Token, found: Token) -> tuple[float, str]:
         key = (expected.text, found.text, found.kind)  # text and kind determine a token's keys and readings
