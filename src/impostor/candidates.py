@@ -347,14 +347,25 @@ class CandidateIndex:
         for hit, names in regions:
             before, after = text[: hit.start], text[hit.end:]
             # The patterns whose suffix follows the region (looked up by what follows), and those without one.
-            fitting = [entry for length in lengths if length <= len(after)
-                       for entry in by_suffix.get(after[:length], ())] + self.patterns_without_suffix
+            fitting = self.patterns_without_suffix.copy()
+            for length in lengths:  # ascending
+                if length > len(after):
+                    break
+                entries = by_suffix.get(after[:length])
+                if entries:
+                    fitting += entries
             fitting.sort()  # by place in the registry (places are distinct: the patterns themselves never compare)
+            province = None  # the first of the names that is a province, looked for once
             for _, pattern in fitting:
                 if pattern.prefix and not before.endswith(pattern.prefix):
                     continue
-                region = next((r for r in names if r.level == 1 or not pattern.province_only), None)
-                if region is not None:
+                if pattern.province_only:
+                    if province is None:
+                        province = next((r for r in names if r.level == 1), False)
+                    region = province
+                else:
+                    region = names[0] if names else None
+                if region:
                     start = hit.start - len(pattern.prefix)
                     end = hit.end + len(pattern.suffix)
                     found.append((Hit(start, end, text[start:end]), pattern, region))
