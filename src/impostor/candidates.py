@@ -90,8 +90,10 @@ class CandidateIndex:
         self.partners = {ch: tuple(keys) for ch, keys in partners.items()}
         self.initials: dict[str, list[int]] = defaultdict(list)
         for form in registry.forms:
-            if form.length >= 3 and all(t.readings for t in form.tokens):
-                self.initials["".join(t.readings[0][0] for t in form.tokens)].append(form.id)
+            if form.length >= 3:
+                readings = [t.readings for t in form.tokens]
+                if all(readings):
+                    self.initials["".join([r[0][0] for r in readings])].append(form.id)
         self.max_postings = max_postings
         self.lengths = np.array([form.length for form in registry.forms], dtype=np.int32)  # tokens per form
         self.postings: Postings | None = self._build_postings(registry, normalizer, costs)
@@ -140,16 +142,14 @@ class CandidateIndex:
         needs correspondingly fewer of its remaining pairs (``covered_pairs``)."""
         floor = {"v": 0.0, "s": costs.pinyin, "p": min(costs.homophone, costs.near_homophone)}
         kinds = normalizer.key_kinds
-        types: dict[bytes, int] = {}  # distinct tokens (by code) -> row of the key tables
-        type_keys: list[tuple[int, ...]] = []
-        sequence: list[int] = []
-        for form in registry.forms:
-            for t in form.tokens:
-                row = types.get(t.code)
-                if row is None:
-                    row = types[t.code] = len(type_keys)
-                    type_keys.append(t.keys + tuple(normalizer.key_id("s", r) for r in t.readings))
-                sequence.append(row)
+        # Distinct tokens (by code, which fixes a token's keys and readings) are the rows of the key tables.
+        tokens = [t for form in registry.forms for t in form.tokens]
+        codes = [t.code for t in tokens]
+        types = dict(zip(codes, tokens))  # code -> a token with that code
+        type_keys = [t.keys + tuple(normalizer.key_id("s", r) for r in t.readings) for t in types.values()]
+        row_of = dict(zip(types, range(len(types))))
+        sequence = list(map(row_of.__getitem__, codes))
+        del tokens, codes
         forms = len(registry.forms)
         width = max(map(len, type_keys), default=1)
         keys = np.full((len(type_keys) + 1, width), -1, dtype=np.int64)

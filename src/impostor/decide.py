@@ -155,7 +155,7 @@ class Decider:
         affixes: dict[tuple[int, int], list[str] | None] = {}  # by span: rival registry names often share one
         budget_of, block_score = self.costs.budget, self.costs.block_score
         for form, alignment in exact or alignments:
-            budget = budget_of(len(form.tokens))
+            budget = budget_of(form.length)
             score = max(0.0, min(1.0, 1.0 - (1.0 - block_score) * alignment.cost / budget))  # Costs.score
             if alignment.cost > budget + 1e-9:
                 if nearest is None or score > nearest[0]:
