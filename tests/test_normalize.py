@@ -55,3 +55,21 @@ def test_normalization_records_each_step(detector):
     channels = {(src, channel) for src, _, channel in steps}
     assert ("報", "traditional") in channels
     assert ("\u200b", "invisible") in channels
+
+
+def test_remembered_latin_tokens_keep_their_own_sources(detector):
+    # Letter and syllable tokens are remembered by (text, source): the same letters typed otherwise are other tokens.
+    for raw in ("ＣＣＴＶ", "CCTV", "ＣＣＴＶ", "ＲｅｎＭｉｎ", "renmin", "ＲｅｎＭｉｎ"):
+        tokens = detector.normalize(raw).tokens
+        assert "".join(t.source for t in tokens) == raw
+    assert [t.text for t in detector.normalize("ＲｅｎＭｉｎ").tokens] == ["ren", "min"]
+
+
+def test_memo_keeps_none_as_a_value():
+    from impostor.memo import Memo
+
+    calls = []
+    memo: Memo[str, None] = Memo(4)
+    for _ in range(3):
+        assert memo.recall("tb", lambda key: calls.append(key)) is None
+    assert calls == ["tb"]  # "not pinyin" is remembered like any answer

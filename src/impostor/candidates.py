@@ -9,6 +9,8 @@ threshold leaves room for as many as the scorer could still accept.
 
 from __future__ import annotations
 
+import itertools
+import operator
 import string
 from collections import defaultdict
 from typing import Iterator, NamedTuple
@@ -97,8 +99,8 @@ class CandidateIndex:
         self.max_postings = max_postings
         self.lengths = np.array([form.length for form in registry.forms], dtype=np.int32)  # tokens per form
         self.postings: Postings | None = self._build_postings(registry, normalizer, costs)
-        self.required = np.minimum([self.required_pairs(n) for n in self.lengths] if len(self.lengths) else [],
-                                   self.postings.covered_pairs).astype(np.int32)
+        by_length = np.array([self.required_pairs(n) for n in range(int(self.lengths.max(initial=0)) + 1)])
+        self.required = np.minimum(by_length[self.lengths], self.postings.covered_pairs).astype(np.int32)
         self.searcher = self._compile() if compiled and kernel.compiled is not None else None
         if self.searcher is not None:
             self.postings = None  # the kernel holds its own copy; the Python reference alone reads these
@@ -143,8 +145,8 @@ class CandidateIndex:
         floor = {"v": 0.0, "s": costs.pinyin, "p": min(costs.homophone, costs.near_homophone)}
         kinds = normalizer.key_kinds
         # Distinct tokens (by code, which fixes a token's keys and readings) are the rows of the key tables.
-        tokens = [t for form in registry.forms for t in form.tokens]
-        codes = [t.code for t in tokens]
+        tokens = list(itertools.chain.from_iterable(form.tokens for form in registry.forms))
+        codes = list(map(operator.attrgetter("code"), tokens))
         types = dict(zip(codes, tokens))  # code -> a token with that code
         type_keys = [t.keys + tuple(normalizer.key_id("s", r) for r in t.readings) for t in types.values()]
         row_of = dict(zip(types, range(len(types))))

@@ -28,7 +28,7 @@ RANK = {BLOCK: 2, REVIEW: 1, PASS: 0}
 EVASIVE_CHANNELS = {LOOKALIKE}
 PERSON_SLOT = "{名}"
 MAX_PERSON_NAME = 3
-MAX_AFFIX_TEXTS = 1 << 14  # texts around registry names whose affix split is kept; emptied when full
+MAX_AFFIX_TEXTS = 1 << 14  # affix splits (and fold reasons) kept; emptied when full
 
 
 class _VerdictFields(NamedTuple):
@@ -121,6 +121,7 @@ class Decider:
         self.suffixes = frozenset(t for t, w in plain.items() if w.strength in ("suffix", "any"))
         # How the text before (True) or after (False) a registry name splits into affixes: 官方, tb and 首发 recur.
         self._splits: Memo[tuple[str, bool], tuple[str, ...] | None] = Memo(MAX_AFFIX_TEXTS)
+        self._folds: Memo[tuple, tuple[str, ...]] = Memo(MAX_AFFIX_TEXTS)  # fold reasons by steps: see _fold_reasons
         # "记者{名}": a role word followed by a person's name closes the name (人民日报记者张三).
         self.person_suffixes = sorted((w.text.replace(PERSON_SLOT, "") for w in registry.affixes.values()
                                        if w.text.endswith(PERSON_SLOT)), key=len, reverse=True)
@@ -270,22 +271,12 @@ class Decider:
         return (*self._fold_reasons(normalized), *(op_reason(op) for op in alignment.ops if op.channel != IDENTICAL),
                 *last)
 
-    @staticmethod
-    def _fold_reasons(normalized: Normalized) -> list[str]:
-        reasons = []
-        removed = []
-        for src, dst, channel in normalized.steps:
-            if channel in (INVISIBLE, NOISE):
-                removed.append(src)
-            else:
-                reasons.append(f"{src}→{dst} {channel}")
-        if removed:
-            shown = " ".join(visible(c) for c in dict.fromkeys(removed))
-            reasons.append(f"removed {len(removed)} inserted character{'s' if len(removed) > 1 else ''}: {shown}")
-        if normalized.interleaved:
-            shown = " ".join(dict.fromkeys(normalized.interleaved))
-            reasons.append(f"removed {len(normalized.interleaved)} letters or digits interleaved with the name: {shown}")
-        return list(dict.fromkeys(reasons))
+    def _fold_reasons(self, normalized: Normalized) -> tuple[str, ...]:
+        """The folds taken on the way to the variant form, as reasons (the same folds recur: Ｔ→T, 報→报)."""
+        steps = normalized.steps
+        if not steps and not normalized.interleaved:
+            return ()
+        return self._folds.recall((steps, normalized.interleaved), _folding_reasons)
 
     # -- what the rule sends to a person -------------------------------------------------------------------------
     def _review_signals(self, evidence: Evidence) -> list[Signal]:
@@ -324,6 +315,25 @@ def allowed(verdict: Verdict, account_id: str | None) -> Verdict:
     why = f"verified account {account_id} (allowlist)" if account_id is not None else "name cleared in review (allowlist)"
     reasons = (why,) + verdict.reasons
     return verdict._replace(decision=PASS, reasons=reasons)
+
+
+def _folding_reasons(key: tuple[tuple[tuple[str, str, str], ...], tuple[str, ...]]) -> tuple[str, ...]:
+    """Reasons for folding steps (from, to, channel) and dropped interleaved letters or digits."""
+    steps, interleaved = key
+    reasons = []
+    removed = []
+    for src, dst, channel in steps:
+        if channel in (INVISIBLE, NOISE):
+            removed.append(src)
+        else:
+            reasons.append(f"{src}→{dst} {channel}")
+    if removed:
+        shown = " ".join(visible(c) for c in dict.fromkeys(removed))
+        reasons.append(f"removed {len(removed)} inserted character{'s' if len(removed) > 1 else ''}: {shown}")
+    if interleaved:
+        shown = " ".join(dict.fromkeys(interleaved))
+        reasons.append(f"removed {len(interleaved)} letters or digits interleaved with the name: {shown}")
+    return tuple(dict.fromkeys(reasons))
 
 
 def op_reason(op) -> str:

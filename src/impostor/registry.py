@@ -212,7 +212,9 @@ def _add_forms(registry: Registry, rows, normalizer: Normalizer, generic_words: 
             body = bodies[key] = Body(name, spec.category_of(row), row.get(col.get("group", ""), ""), status,
                                       f"{table.path.name}:{lineno}")
         texts = [(name, False)]
-        texts += [(a.strip(), True) for a in row.get(col.get("aliases", ""), "").split("|") if a.strip()]
+        aliases = row.get(col.get("aliases", ""), "")
+        if aliases:  # most custom entries have none
+            texts += [(a.strip(), True) for a in aliases.split("|") if a.strip()]
         for text, is_alias in texts:
             v = normalize(text).variant
             if len(v) < 2:
