@@ -154,11 +154,10 @@ class Decider:
         exact = [(f, a) for f, a in alignments if a.cost == 0 and a.start == 0 and a.end == len(tokens)]
         nearest: tuple[float, Form] | None = None  # the closest registry name over budget, for a pass's reason
         affixes: dict[tuple[int, int], list[str] | None] = {}  # by span: rival registry names often share one
-        budget_of, block_score = self.costs.budget, self.costs.block_score
+        costs = self.costs
         for form, alignment in exact or alignments:
-            budget = budget_of(form.length)
-            score = max(0.0, min(1.0, 1.0 - (1.0 - block_score) * alignment.cost / budget))  # Costs.score
-            if alignment.cost > budget + 1e-9:
+            score = costs.score(alignment.cost, form.length)
+            if alignment.cost > costs.budget(form.length) + 1e-9:
                 if nearest is None or score > nearest[0]:
                     nearest = (score, form)
                 continue

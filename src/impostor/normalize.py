@@ -55,11 +55,10 @@ class Normalized:
     @property
     def steps(self) -> tuple[tuple[str, str, str], ...]:
         """Every folding step (from, to, channel) taken on the raw name, in order: only explanations need them."""
-        tables = self.tables
-        raw = self.raw[:MAX_NAME_CHARS]
-        if tables is None:
+        if self.tables is None:
             return ()
-        changed = tables.changed  # every character of raw was folded on the way in
+        raw = self.raw[:MAX_NAME_CHARS]
+        changed = self.tables.changed  # every character of raw was folded on the way in
         if changed.keys().isdisjoint(raw):
             return ()
         return tuple(itertools.chain.from_iterable(changed.get(ch, ()) for ch in raw))
