@@ -52,6 +52,12 @@ class Normalized:
     tables: CharTables | None = field(default=None, repr=False, compare=False)  # whose folds made it
     interleaved: tuple[str, ...] = ()  # single letters or digits dropped from between Han characters (人1民2日3报)
 
+    def __init__(self, raw: str, tokens: tuple[Token, ...], truncated: bool = False, tables: CharTables | None = None,
+                 interleaved: tuple[str, ...] = ()) -> None:
+        # Frozen, so the fields are set through __dict__ in one call: a frozen dataclass's own __init__ sets each
+        # through object.__setattr__, which costs more than the common case of normalizing.
+        self.__dict__.update(raw=raw, tokens=tokens, truncated=truncated, tables=tables, interleaved=interleaved)
+
     @property
     def steps(self) -> tuple[tuple[str, str, str], ...]:
         """Every folding step (from, to, channel) taken on the raw name, in order: only explanations need them."""
@@ -136,15 +142,13 @@ class Normalizer:
     def normalize(self, name: str) -> Normalized:
         truncated = len(name) > MAX_NAME_CHARS
         raw = name[:MAX_NAME_CHARS] if truncated else name
-        single = self._single
-        separators = True  # whether letters or digits may stand between the Han characters
-        if all(map(single.__contains__, raw)):  # the common case: one token per character, no Latin letters
-            tokens = list(map(single.__getitem__, raw))
-            separators = not self._separators.isdisjoint(raw)
-        else:
+        tokens = list(map(self._single.get, raw))
+        single = all(tokens)  # the common case: one token per character, no Latin letters
+        if not single:
             tokens = self._tokens(raw)
         dropped: tuple[str, ...] = ()
-        if separators and len(tokens) >= MIN_INTERLEAVED * 2 + 1:
+        # Letters or digits may stand between the Han characters only where the name has any.
+        if len(tokens) >= MIN_INTERLEAVED * 2 + 1 and (not single or not self._separators.isdisjoint(raw)):
             tokens, dropped = drop_interleaved(tokens)
         return Normalized(raw=name, tokens=tuple(tokens), truncated=truncated, tables=self.tables,
                           interleaved=dropped)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -196,38 +195,45 @@ def _add_regions(registry: Registry, spec: FileSpec, row: dict[str, str], varian
 
 
 def _add_forms(registry: Registry, rows, normalizer: Normalizer, generic_words: set[str]) -> None:
-    normalize = lru_cache(maxsize=None)(normalizer.normalize)  # each text once: a name and its forms repeat
-
     bodies: dict[str, Body] = {}
-    form_bodies: dict[str, list[tuple[Body, bool, str]]] = defaultdict(list)
+    # Per variant form: the bodies it names, each with whether it is an alias there, its text and its tokens.
+    form_bodies: dict[str, list[tuple[Body, bool, str, tuple[Token, ...]]]] = defaultdict(list)
+    columns: dict[int, tuple[str, str, str, str, str]] = {}  # per table: what every row of it reads
     for spec, table, lineno, row in rows:
-        col = spec.columns
-        name = row[col["name"]]
-        key = normalize(name).variant
+        read = columns.get(id(table))
+        if read is None:
+            col = spec.columns
+            read = columns[id(table)] = (col["name"], col.get("status", ""), col.get("group", ""),
+                                         col.get("aliases", ""), f"{table.path.name}:")
+        name_column, status_column, group_column, aliases_column, source = read
+        name = row[name_column]
+        normalized = normalizer.normalize(name)
+        key = normalized.variant
         if len(key) < 2:
             raise LexiconError(table.path, lineno, f"name {name!r} is shorter than two characters after normalization")
         body = bodies.get(key)
         if body is None:
-            status = row.get(col.get("status", ""), "") or "current"
-            body = bodies[key] = Body(name, spec.category_of(row), row.get(col.get("group", ""), ""), status,
-                                      f"{table.path.name}:{lineno}")
-        texts = [(name, False)]
-        aliases = row.get(col.get("aliases", ""), "")
+            body = bodies[key] = Body(name, spec.category_of(row), row.get(group_column, ""),
+                                      row.get(status_column, "") or "current", f"{source}{lineno}")
+        texts = [(key, name, False, normalized.tokens)]
+        aliases = row.get(aliases_column, "")
         if aliases:  # most custom entries have none
-            texts += [(a.strip(), True) for a in aliases.split("|") if a.strip()]
-        for text, is_alias in texts:
-            v = normalize(text).variant
+            for alias in aliases.split("|"):
+                alias = alias.strip()
+                if alias:
+                    normalized = normalizer.normalize(alias)
+                    texts.append((normalized.variant, alias, True, normalized.tokens))
+        for v, text, is_alias, tokens in texts:
             if len(v) < 2:
                 continue
             entries = form_bodies[v]
-            if not any(b is body for b, _, _ in entries):
-                entries.append((body, is_alias, text))
+            if all(entry[0] is not body for entry in entries):
+                entries.append((body, is_alias, text, tokens))
 
     for v, entries in form_bodies.items():
         # An official name beats an alias; among equals the first file of the manifest (the most specific) wins.
-        body, is_alias, text = min(entries, key=lambda e: e[1])  # the first of the least: stable
+        body, is_alias, text, tokens = min(entries, key=lambda e: e[1])  # the first of the least: stable
         weak = v in generic_words or (is_alias and len(v) <= 3 and v.endswith(GENERIC_OFFICE_ENDINGS))
-        tokens = normalize(text).tokens
         registry.forms.append(Form(len(registry.forms), text, tokens, body, is_alias, weak, len(tokens)))
 
 
