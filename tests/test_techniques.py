@@ -2,6 +2,8 @@
 
 import pytest
 
+from impostor import Detector
+
 TECHNIQUES = {
     "look-alike": "入民日报",
     "look-alike 曰": "人民曰报",
@@ -175,3 +177,17 @@ def test_a_repeated_first_character_may_belong_to_the_prefix(detector, name, tar
     verdict = detector.check(name)
     assert (verdict.decision, verdict.target) == ("block", target), verdict
     assert verdict.reasons[1:] == tuple(reasons)
+
+
+def test_words_are_looked_for_only_where_a_block_leaves_room(detector):
+    # 成都日报 imitates a newspaper (block) and also has the shape of a region pattern ({地}日报, review): the block
+    # wins and lists no review reason.  With media disabled the block is gone, and the pattern is what remains.
+    blocked = detector.check("成都日报")
+    assert blocked.decision == "block" and blocked.category == "media"
+    assert not any(r.startswith("region ") for r in blocked.reasons)
+    reviewed = Detector(disabled=["media"]).check("成都日报")
+    assert (reviewed.decision, reviewed.category) == ("review", "region")
+    assert reviewed.reasons[0].startswith("region 成都")
+    # explain still sees every word: the evidence looks them up when asked.
+    evidence = detector.evidence(detector.normalize("成都日报"))
+    assert [hit.text for hit, _, _ in evidence.patterns] == ["成都日报"]

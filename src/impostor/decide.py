@@ -14,11 +14,12 @@ from functools import lru_cache, partial
 from typing import Any, Callable, NamedTuple
 
 from .chars import INVISIBLE, NOISE
+from .candidates import Hit, WordHits
 from .lexicon import DENYLIST
-from .memo import Memo
+from .memo import Memo, cached
 from .normalize import HAN, Normalized, Token
 from .records import escape_jsonl
-from .registry import Form, Registry
+from .registry import Form, Pattern, RegionName, Registry, Word
 from .scoring import DELETED, IDENTICAL, INSERTED, LOOKALIKE, REPEATED, Alignment, Costs
 
 _json_string = json.encoder.encode_basestring  # a str as JSON, as json.dumps(..., ensure_ascii=False) writes it
@@ -98,15 +99,33 @@ class Signal(NamedTuple):  # a tuple: a name near many registry names makes doze
 
 @dataclass
 class Evidence:
-    """Everything the search stage found in one name."""
+    """Everything the search stage found in one name.  The words (regions, titles, keywords and region patterns)
+    are looked up when first asked for: a name that imitates a body is blocked without them (Decider.decide)."""
 
     normalized: Normalized
     alignments: list[tuple[Form, Alignment]] = field(default_factory=list)
     initials: list[tuple[int, int, list[Form]]] = field(default_factory=list)  # (start, end, forms) token spans
-    patterns: list = field(default_factory=list)
-    regions: list = field(default_factory=list)
-    titles: list = field(default_factory=list)
-    keywords: list = field(default_factory=list)
+    find_words: Callable[[str], WordHits] | None = field(default=None, repr=False, compare=False)  # of a variant
+
+    @cached
+    def words(self) -> WordHits:
+        return self.find_words(self.normalized.variant) if self.find_words is not None else WordHits()
+
+    @property
+    def patterns(self) -> list[tuple[Hit, Pattern, RegionName]]:
+        return self.words.patterns
+
+    @property
+    def regions(self) -> list[tuple[Hit, list[RegionName]]]:
+        return self.words.regions
+
+    @property
+    def titles(self) -> list[tuple[Hit, Word]]:
+        return self.words.titles
+
+    @property
+    def keywords(self) -> list[tuple[Hit, Word]]:
+        return self.words.keywords
 
 
 class Decider:
@@ -127,10 +146,15 @@ class Decider:
                                        if w.text.endswith(PERSON_SLOT)), key=len, reverse=True)
 
     def decide(self, evidence: Evidence) -> Verdict:
-        signals = list(self._entity_signals(evidence)) + list(self._initials_signals(evidence))
-        signals += self._review_signals(evidence)
+        signals = list(self._entity_signals(evidence))
+        if evidence.initials:
+            signals += self._initials_signals(evidence)
         if self.disabled:
             signals = [s for s in signals if s.category not in self.disabled]
+        # A block outranks every review signal and lists none of them: the words are looked for only without one.
+        if all(s.decision != BLOCK for s in signals):
+            review = self._review_signals(evidence)
+            signals += [s for s in review if s.category not in self.disabled] if self.disabled else review
         name = evidence.normalized.raw
         if not signals:
             return Verdict(name, PASS, 0.0)

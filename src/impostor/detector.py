@@ -13,6 +13,7 @@ import gc
 import hashlib
 import itertools
 import json
+import re
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -27,6 +28,7 @@ from .registry import Registry, build_registry
 from .scoring import NEAR_LOOKALIKE, SYNONYM, Costs, Scorer, Substitutes
 
 MIN_INITIALS = 3
+_LETTER = re.compile("[a-z]")  # Latin letters in a variant form (folded to lower case)
 RECENT_NAMES = 1 << 18  # verdicts kept for repeated names; the memo is emptied when full
 SETTING_SECTIONS = ("costs", "scores")  # the sections of scoring.toml that overrides may change
 TRUNCATED = "truncated"  # the status of a name longer than the normalizer reads
@@ -159,16 +161,13 @@ class Detector:
         """Everything the search and scoring stages find in one normalized name (``detail``: with the steps of
         placements over budget too, for explanations)."""
         tokens = normalized.tokens
-        evidence = Evidence(normalized)
-        evidence.alignments = self.scorer.align_all(self.index.search(tokens), tokens, detail)
-        evidence.initials = self._initials(normalized)
-        words = self.index.words(normalized.variant)
-        evidence.patterns, evidence.regions = words.patterns, words.regions
-        evidence.titles, evidence.keywords = words.titles, words.keywords
-        return evidence
+        alignments = self.scorer.align_all(self.index.search(tokens), tokens, detail)
+        return Evidence(normalized, alignments, self._initials(normalized), self.index.words)
 
     def _initials(self, normalized: Normalized) -> list:
         """Runs of Latin letters that spell a registry name's pinyin initials (RMRB)."""
+        if _LETTER.search(normalized.variant) is None:  # most names: no Latin letter at all
+            return []
         found = []
         tokens = normalized.tokens
         i = 0
