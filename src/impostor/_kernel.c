@@ -75,6 +75,8 @@ typedef struct {
     PyObject_HEAD
     Map substitutes;  /* (expected text id, found text id) -> index into the two arrays below */
     Map partnered;    /* found text ids of substitutes: a name token not here never needs the lookup */
+    Map fillers;      /* text id -> index into filler_cost: what inserting such a character costs (的, 之) */
+    double *filler_cost;
     double *substitute_cost;
     int32_t *substitute_channel;
     double lookalike, pinyin, homophone, near_homophone, insert, repeat;
@@ -152,13 +154,14 @@ static int buffer_of(PyObject *obj, Py_buffer *view, Py_ssize_t item, const char
 static int Aligner_init(Aligner *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"pairs", "pair_costs", "pair_channels", "lookalike", "pinyin", "homophone",
                              "near_homophone", "insert", "repeat", "insert_min_length", "block_score", "op_type",
-                             "alignment_type", "channel_names", NULL};
-    PyObject *pairs_obj, *costs_obj, *channels_obj, *op_type, *alignment_type, *channel_names;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOddddddldO!O!O!", kwlist, &pairs_obj, &costs_obj, &channels_obj,
-                                     &self->lookalike, &self->pinyin, &self->homophone, &self->near_homophone,
-                                     &self->insert, &self->repeat, &self->insert_min_length, &self->block_score,
-                                     &PyType_Type, &op_type, &PyType_Type, &alignment_type, &PyTuple_Type,
-                                     &channel_names))
+                             "alignment_type", "channel_names", "filler_texts", "filler_costs", NULL};
+    PyObject *pairs_obj, *costs_obj, *channels_obj, *op_type, *alignment_type, *channel_names, *filler_texts_obj,
+             *filler_costs_obj;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOddddddldO!O!O!OO", kwlist, &pairs_obj, &costs_obj,
+                                     &channels_obj, &self->lookalike, &self->pinyin, &self->homophone,
+                                     &self->near_homophone, &self->insert, &self->repeat, &self->insert_min_length,
+                                     &self->block_score, &PyType_Type, &op_type, &PyType_Type, &alignment_type,
+                                     &PyTuple_Type, &channel_names, &filler_texts_obj, &filler_costs_obj))
         return -1;
     PyObject *types[2] = {op_type, alignment_type};
     for (int k = 0; k < 2; k++)
@@ -207,7 +210,21 @@ static int Aligner_init(Aligner *self, PyObject *args, PyObject *kwds) {
     for (Py_ssize_t i = 0; i < n; i++) map_put(&self->substitutes, keys[i], (int32_t)i);
     if (map_init(&self->partnered, (size_t)n) < 0) { PyErr_NoMemory(); goto done; }
     for (Py_ssize_t i = 0; i < n; i++) map_put(&self->partnered, (uint32_t)keys[i], 1);
-    status = 0;
+    Py_buffer filler_texts, filler_costs;
+    if (buffer_of(filler_texts_obj, &filler_texts, 8, "filler_texts") < 0) goto done;
+    if (buffer_of(filler_costs_obj, &filler_costs, 8, "filler_costs") < 0) { PyBuffer_Release(&filler_texts); goto done; }
+    Py_ssize_t nfillers = filler_texts.len / 8;
+    if (filler_costs.len / 8 != nfillers) {
+        PyErr_SetString(PyExc_ValueError, "filler_texts and filler_costs differ in length");
+    } else if (map_init(&self->fillers, (size_t)nfillers) < 0
+               || (self->filler_cost = PyMem_Malloc((nfillers + 1) * sizeof(double))) == NULL) {
+        PyErr_NoMemory();
+    } else {
+        memcpy(self->filler_cost, filler_costs.buf, nfillers * sizeof(double));
+        for (Py_ssize_t i = 0; i < nfillers; i++) map_put(&self->fillers, ((const uint64_t *)filler_texts.buf)[i], (int32_t)i);
+        status = 0;
+    }
+    PyBuffer_Release(&filler_texts); PyBuffer_Release(&filler_costs);
 done:
     PyBuffer_Release(&pairs); PyBuffer_Release(&costs); PyBuffer_Release(&channels);
     return status;
@@ -217,6 +234,8 @@ static void Aligner_dealloc(Aligner *self) {
     Py_XDECREF(self->op_type); Py_XDECREF(self->alignment_type); Py_XDECREF(self->channel_names); Py_XDECREF(self->empty);
     map_free(&self->substitutes);
     map_free(&self->partnered);
+    map_free(&self->fillers);
+    PyMem_Free(self->filler_cost);
     PyMem_Free(self->substitute_cost); PyMem_Free(self->substitute_channel);
     PyMem_Free(self->cost); PyMem_Free(self->back); PyMem_Free(self->sub_cost); PyMem_Free(self->sub_channel);
     Py_TYPE(self)->tp_free((PyObject *)self);
@@ -393,16 +412,16 @@ static int align_one(Aligner *self, const char *pattern, Py_ssize_t pattern_size
     return 0;
 }
 
-/* align_many(patterns, name, fills, sources, detail) -> the placements of the registry names `patterns` (each
+/* align_many(patterns, name, sources, detail) -> the placements of the registry names `patterns` (each
  * (token codes, delete costs, budget, texts)) inside the name that can decide something, as (pattern index,
  * Alignment), in the order Scorer.useful keeps them: those within budget, then the one over budget with the best
  * score (first of equals), without its steps.  For each pattern the placements are the cheapest, and the cheapest
  * reaching the name's end when that is another one within budget.  With detail, every placement, with its steps. */
 static PyObject *Aligner_align_many(Aligner *self, PyObject *args) {
     PyObject *patterns_obj, *sources;
-    Py_buffer codes, fills;
+    Py_buffer codes;
     int detail;
-    if (!PyArg_ParseTuple(args, "Oy*y*O!p", &patterns_obj, &codes, &fills, &PyTuple_Type, &sources, &detail))
+    if (!PyArg_ParseTuple(args, "Oy*O!p", &patterns_obj, &codes, &PyTuple_Type, &sources, &detail))
         return NULL;
     PyObject *found = NULL, *nearest = NULL, *placements = NULL;
     double nearest_score = -1.0;
@@ -412,9 +431,8 @@ static PyObject *Aligner_align_many(Aligner *self, PyObject *args) {
     PyObject *patterns = PySequence_Fast(patterns_obj, "align_many: patterns must be a sequence");
     if (patterns == NULL) goto done;
     Py_ssize_t n = name.n;
-    if (codes.len % (TOKEN_FIELDS * sizeof(int32_t)) || fills.len != n * (Py_ssize_t)sizeof(double)
-        || PyTuple_GET_SIZE(sources) != n) {
-        PyErr_SetString(PyExc_ValueError, "align_many: one token code, fill cost and source per name token");
+    if (codes.len % (TOKEN_FIELDS * sizeof(int32_t)) || PyTuple_GET_SIZE(sources) != n) {
+        PyErr_SetString(PyExc_ValueError, "align_many: one token code and source per name token");
         goto done;
     }
     work = PyMem_Malloc((n + 1) * (4 * sizeof(uint64_t) + 2));
@@ -425,7 +443,6 @@ static PyObject *Aligner_align_many(Aligner *self, PyObject *args) {
     name.inserts[1] = name.inserts[0] + n + 1;
     name.insert_channel = (uint8_t *)(name.inserts[1] + n + 1);
     name.partnered = name.insert_channel + n + 1;
-    const double *fill = fills.buf;
     for (Py_ssize_t j = 0; j < n; j++) {
         const int32_t *token = name.codes + j * TOKEN_FIELDS;
         name.readings[j] = id_bits(token + 3);
@@ -435,8 +452,10 @@ static PyObject *Aligner_align_many(Aligner *self, PyObject *args) {
             name.inserts[0][j] = name.inserts[1][j] = self->repeat;
             name.insert_channel[j] = REPEATED;
         } else {
-            name.inserts[0][j] = fill[j] >= 0 ? fill[j] : 1.0;
-            name.inserts[1][j] = fill[j] >= 0 ? fill[j] : self->insert;
+            int32_t filler = map_get(&self->fillers, (uint64_t)(uint32_t)token[0]);
+            double fill = filler >= 0 ? self->filler_cost[filler] : -1.0;  /* as Scorer.fillers.get(text, -1.0) */
+            name.inserts[0][j] = fill >= 0 ? fill : 1.0;
+            name.inserts[1][j] = fill >= 0 ? fill : self->insert;
             name.insert_channel[j] = INSERTED;
         }
     }
@@ -486,13 +505,13 @@ done:
     Py_XDECREF(nearest);
     Py_XDECREF(placements);
     PyMem_Free(work);
-    PyBuffer_Release(&codes); PyBuffer_Release(&fills);
+    PyBuffer_Release(&codes);
     return found;
 }
 
 static PyMethodDef Aligner_methods[] = {
     {"align_many", (PyCFunction)Aligner_align_many, METH_VARARGS,
-     "align_many([(pattern, deletes, budget, texts), ...], name, fills, sources, detail) -> "
+     "align_many([(pattern, deletes, budget, texts), ...], name, sources, detail) -> "
      "[(pattern index, (cost, start, end, ops or None)), ...]: the placements that can decide something"},
     {NULL, NULL, 0, NULL}};
 

@@ -136,7 +136,8 @@ class Scorer:
                 array("d", [cost for _, (cost, _) in listed]),
                 array("i", [CHANNELS.index(channel) for _, (_, channel) in listed]),
                 costs.lookalike, costs.pinyin, costs.homophone, costs.near_homophone, costs.insert, costs.repeat,
-                costs.insert_min_length, costs.block_score, Op, Alignment, CHANNELS)
+                costs.insert_min_length, costs.block_score, Op, Alignment, CHANNELS,
+                array("Q", [intern(text) for text in fillers]), array("d", list(fillers.values())))
 
     def align_all(self, forms: list[Form], name: tuple[Token, ...], detail: bool = False) -> list[tuple[Form, Alignment]]:
         """The placements (see ``align_python``) of ``forms`` inside ``name`` that can decide something: those
@@ -147,11 +148,9 @@ class Scorer:
         if self.aligner is None:
             return self.useful([(form, a) for form in forms
                                 for a in self.align_python(form.tokens, self._deletes_of(form), name)], detail)
-        fills = array("d", [self.fillers.get(t.text, -1.0) for t in name]).tobytes()
         known = self._patterns.get
         placed = self.aligner.align_many([known(form.id) or self._pattern(form) for form in forms],
-                                         b"".join([t.code for t in name]), fills, tuple([t.source for t in name]),
-                                         detail)
+                                         b"".join([t.code for t in name]), tuple([t.source for t in name]), detail)
         return [(forms[k], alignment) for k, alignment in placed]
 
     def useful(self, placements: list[tuple[Form, Alignment]], detail: bool) -> list[tuple[Form, Alignment]]:
