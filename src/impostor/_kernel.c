@@ -23,9 +23,13 @@ enum { IDENTICAL, LOOKALIKE, PINYIN, HOMOPHONE, NEAR_HOMOPHONE, NEAR_LOOKALIKE, 
 enum { SUB, DEL, INS };
 
 /* -- an open-addressing map from uint64 keys to int32 values ------------------------------------------------- */
+typedef struct {  /* a key beside its value: a probe reads one cache line (the index maps are megabytes) */
+    uint64_t key;
+    int32_t value;  /* -1: empty */
+} MapSlot;
+
 typedef struct {
-    uint64_t *keys;
-    int32_t *values;
+    MapSlot *slots;
     size_t mask;
 } Map;
 
@@ -37,35 +41,44 @@ static inline uint64_t mix(uint64_t x) {
 static int map_init(Map *map, size_t n) {
     size_t capacity = 16;
     while (capacity < 2 * n) capacity <<= 1;
-    map->keys = PyMem_Malloc(capacity * sizeof(uint64_t));
-    map->values = PyMem_Malloc(capacity * sizeof(int32_t));
-    if (map->keys == NULL || map->values == NULL) return -1;
-    for (size_t i = 0; i < capacity; i++) map->values[i] = -1;
+    map->slots = PyMem_Malloc(capacity * sizeof(MapSlot));
+    if (map->slots == NULL) return -1;
+    for (size_t i = 0; i < capacity; i++) map->slots[i].value = -1;
     map->mask = capacity - 1;
     return 0;
 }
 
 static void map_put(Map *map, uint64_t key, int32_t value) {
     size_t i = mix(key) & map->mask;
-    while (map->values[i] != -1 && map->keys[i] != key) i = (i + 1) & map->mask;
-    map->keys[i] = key;
-    map->values[i] = value;
+    while (map->slots[i].value != -1 && map->slots[i].key != key) i = (i + 1) & map->mask;
+    map->slots[i].key = key;
+    map->slots[i].value = value;
 }
 
 static inline int32_t map_get(const Map *map, uint64_t key) {
     size_t i = mix(key) & map->mask;
-    while (map->values[i] != -1) {
-        if (map->keys[i] == key) return map->values[i];
+    while (map->slots[i].value != -1) {
+        if (map->slots[i].key == key) return map->slots[i].value;
         i = (i + 1) & map->mask;
     }
     return -1;
 }
 
 static void map_free(Map *map) {
-    PyMem_Free(map->keys);
-    PyMem_Free(map->values);
-    map->keys = NULL;
-    map->values = NULL;
+    PyMem_Free(map->slots);
+    map->slots = NULL;
+}
+
+/* Room for one more key in a map holding `count`: twice the slots once a quarter is used.  0, or -1 (no memory). */
+static int map_reserve(Map *map, Py_ssize_t count) {
+    if ((Py_ssize_t)(map->mask + 1) >= 4 * (count + 1)) return 0;
+    Map grown;
+    if (map_init(&grown, 2 * (map->mask + 1)) < 0) return -1;
+    for (size_t i = 0; i <= map->mask; i++)
+        if (map->slots[i].value != -1) map_put(&grown, map->slots[i].key, map->slots[i].value);
+    map_free(map);
+    *map = grown;
+    return 0;
 }
 
 static inline uint64_t pair_key(int64_t a, int64_t b) { return ((uint64_t)(uint32_t)a << 32) | (uint32_t)b; }
@@ -758,14 +771,7 @@ static int grow(void **array, Py_ssize_t *capacity, Py_ssize_t needed, size_t it
 
 /* A hash set that grows (values unused). */
 static int set_add(Map *map, Py_ssize_t *count, uint64_t key) {
-    if ((Py_ssize_t)(map->mask + 1) < 4 * (*count + 1)) {
-        Map grown;
-        if (map_init(&grown, 2 * (map->mask + 1)) < 0) { PyErr_NoMemory(); return -1; }
-        for (size_t i = 0; i <= map->mask; i++)
-            if (map->values[i] != -1) map_put(&grown, map->keys[i], map->values[i]);
-        map_free(map);
-        *map = grown;
-    }
+    if (map_reserve(map, *count) < 0) { PyErr_NoMemory(); return -1; }
     if (map_get(map, key) == -1) { map_put(map, key, 0); (*count)++; }
     return 0;
 }
@@ -913,14 +919,7 @@ static PyObject *Screen_add_syllable(Screen *self, PyObject *args) {
     }
     int32_t e = add_entry(self, KIND_SEPARATOR, text, keys);
     if (e < 0) return NULL;
-    if ((Py_ssize_t)(self->syllables.mask + 1) < 4 * (self->nsyllables + 1)) {
-        Map grown;
-        if (map_init(&grown, 2 * (self->syllables.mask + 1)) < 0) return PyErr_NoMemory();
-        for (size_t i = 0; i <= self->syllables.mask; i++)
-            if (self->syllables.values[i] != -1) map_put(&grown, self->syllables.keys[i], self->syllables.values[i]);
-        map_free(&self->syllables);
-        self->syllables = grown;
-    }
+    if (map_reserve(&self->syllables, self->nsyllables) < 0) return PyErr_NoMemory();
     if (map_get(&self->syllables, code) == -1) self->nsyllables++;
     map_put(&self->syllables, code, e);
     if (n > self->max_syllable) self->max_syllable = n;
