@@ -525,7 +525,7 @@ done:
 static PyMethodDef Aligner_methods[] = {
     {"align_many", (PyCFunction)Aligner_align_many, METH_VARARGS,
      "align_many([(pattern, deletes, budget, texts), ...], name, sources, detail) -> "
-     "[(pattern index, (cost, start, end, ops or None)), ...]: the placements that can decide something"},
+     "[(pattern index, Alignment), ...]: the placements that can decide something"},
     {NULL, NULL, 0, NULL}};
 
 static PyTypeObject AlignerType = {

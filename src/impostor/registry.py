@@ -40,7 +40,10 @@ class Form(NamedTuple):
     body: Body
     is_alias: bool
     weak: bool  # shared with local bodies or an organ-type word: carrying it means review, imitating it no more
-    length: int  # len(tokens), which every stage asks for
+
+    @property
+    def length(self) -> int:
+        return len(self.tokens)
 
 
 @dataclass(frozen=True)
@@ -198,25 +201,19 @@ def _add_forms(registry: Registry, rows, normalizer: Normalizer, generic_words: 
     bodies: dict[str, Body] = {}
     # Per variant form: the bodies it names, each with whether it is an alias there, its text and its tokens.
     form_bodies: dict[str, list[tuple[Body, bool, str, tuple[Token, ...]]]] = defaultdict(list)
-    columns: dict[int, tuple[str, str, str, str, str]] = {}  # per table: what every row of it reads
     for spec, table, lineno, row in rows:
-        read = columns.get(id(table))
-        if read is None:
-            col = spec.columns
-            read = columns[id(table)] = (col["name"], col.get("status", ""), col.get("group", ""),
-                                         col.get("aliases", ""), f"{table.path.name}:")
-        name_column, status_column, group_column, aliases_column, source = read
-        name = row[name_column]
+        col = spec.columns
+        name = row[col["name"]]
         normalized = normalizer.normalize(name)
         key = normalized.variant
         if len(key) < 2:
             raise LexiconError(table.path, lineno, f"name {name!r} is shorter than two characters after normalization")
         body = bodies.get(key)
         if body is None:
-            body = bodies[key] = Body(name, spec.category_of(row), row.get(group_column, ""),
-                                      row.get(status_column, "") or "current", f"{source}{lineno}")
+            body = bodies[key] = Body(name, spec.category_of(row), row.get(col.get("group", ""), ""),
+                                      row.get(col.get("status", ""), "") or "current", f"{table.path.name}:{lineno}")
         texts = [(key, name, False, normalized.tokens)]
-        aliases = row.get(aliases_column, "")
+        aliases = row.get(col.get("aliases", ""), "")
         if aliases:  # most custom entries have none
             for alias in aliases.split("|"):
                 alias = alias.strip()
@@ -234,7 +231,7 @@ def _add_forms(registry: Registry, rows, normalizer: Normalizer, generic_words: 
         # An official name beats an alias; among equals the first file of the manifest (the most specific) wins.
         body, is_alias, text, tokens = min(entries, key=lambda e: e[1])  # the first of the least: stable
         weak = v in generic_words or (is_alias and len(v) <= 3 and v.endswith(GENERIC_OFFICE_ENDINGS))
-        registry.forms.append(Form(len(registry.forms), text, tokens, body, is_alias, weak, len(tokens)))
+        registry.forms.append(Form(len(registry.forms), text, tokens, body, is_alias, weak))
 
 
 def _distinctiveness(forms: list[Form]) -> dict[str, float]:
