@@ -167,30 +167,41 @@ def test_compiled_row_join_equals_the_python_one(rows, head, sep, tail):
 
 def naive_postings(index: CandidateIndex, detector) -> tuple[dict, list[int]]:
     """The key-pair index built the obvious way, one posting at a time (what the numpy build must equal)."""
-    costs, normalizer = detector.costs, detector.normalizer
+    costs, normalizer, groups = detector.costs, detector.normalizer, detector.registry.groups
     floor = {"v": 0.0, "s": costs.pinyin, "p": min(costs.homophone, costs.near_homophone)}
-    pairs: dict = {}
+    pairs: dict = {}  # first key -> second key -> group -> [(form id, position)]
+    places: dict = {}  # (form id, position) -> the (first key, second key) it is indexed under
     for form in detector.registry.forms:
         keys = [t.keys + tuple(normalizer.key_id("s", r) for r in t.readings) for t in form.tokens]
         for i in range(form.length - 1):
             for a in keys[i]:
                 for b in keys[i + 1]:
                     if floor[normalizer.key_kinds[a]] + floor[normalizer.key_kinds[b]] <= costs.budget(form.length):
-                        pairs.setdefault(a, {}).setdefault(b, []).append((form.id, min(i, 63)))
-    kept = {a: {b: p for b, p in following.items() if len(p) <= index.max_postings} for a, following in pairs.items()}
+                        by_group = pairs.setdefault(a, {}).setdefault(b, {})
+                        by_group.setdefault(groups[form.id], []).append((form.id, min(i, 63)))
+                        places.setdefault((form.id, i), []).append((a, b))
+    # A key pair is left out for a group whose names it has too many of.
+    kept = {a: {b: sorted(p for postings in by_group.values() if len(postings) <= index.max_postings for p in postings)
+                for b, by_group in following.items()} for a, following in pairs.items()}
+    kept = {a: {b: postings for b, postings in following.items() if postings} for a, following in kept.items()}
     kept = {a: following for a, following in kept.items() if following}
     covered = [0] * len(detector.registry.forms)
-    for following in kept.values():
-        for postings in following.values():
-            for form_id, position in postings:
-                covered[form_id] |= 1 << position
+    for (form_id, i), keys in places.items():  # covered: the look-alike key pair (the first) kept for its group
+        a, b = keys[0]
+        if len(pairs[a][b][groups[form_id]]) <= index.max_postings:
+            covered[form_id] |= 1 << min(i, 63)
     required = [min(index.required_pairs(f.length), covered[f.id].bit_count()) for f in detector.registry.forms]
     return kept, required
 
 
+def in_registry_order(pairs: dict) -> dict:
+    """The postings with each key pair's in registry order (the build leaves the order within a key pair open)."""
+    return {a: {b: sorted(postings) for b, postings in following.items()} for a, following in pairs.items()}
+
+
 def test_index_build_equals_the_naive_construction(detector, reference, tmp_path):
     index, _ = reference
-    assert naive_postings(index, detector) == (index.pairs, index.required.tolist())
+    assert naive_postings(index, detector) == (in_registry_order(index.pairs), index.required.tolist())
     # A registry where one pair (科技) is shared by more names than max_postings: left out, and required shrinks.
     brands = tmp_path / "brands.tsv"
     brands.write_text("name\n" + "".join(f"{a}{b}科技\n" for a in "东南西北中" for b in "甲乙丙丁戊己庚辛壬癸"),
@@ -199,10 +210,34 @@ def test_index_build_equals_the_naive_construction(detector, reference, tmp_path
     small_index = CandidateIndex(small.registry, small.normalizer, small.costs, small.substitutes, max_postings=20,
                                  compiled=False)
     pairs, required = naive_postings(small_index, small)
-    assert (pairs, required) == (small_index.pairs, small_index.required.tolist())
+    assert (pairs, required) == (in_registry_order(small_index.pairs), small_index.required.tolist())
     ke = small.normalizer.key_id("v", small.tables.visual_of("科"))
     ji = small.normalizer.key_id("v", small.tables.visual_of("技"))
-    assert ji not in small_index.pairs.get(ke, {})
+    custom = {f.id for f in small.registry.forms if small.registry.groups[f.id] == 1}
+    assert len(custom) == 50
+    kept = {form_id for form_id, _ in small_index.pairs[ke][ji]}
+    assert kept and not kept & custom  # the custom names are left out of 科技; the shipped 科技日报 stays
+
+
+def test_custom_names_do_not_crowd_the_shipped_ones_out(tmp_path):
+    """400 custom three-character names ending in 日报 fill the 日报 look-alike key pair past max_postings: the
+    shipped names are indexed exactly as without them (same postings, same required pairs), so adding names of
+    your own never weakens how the shipped ones are found (科技曰报 still imitates 科技日报)."""
+    crowd = tmp_path / "crowd.tsv"
+    crowd.write_text("name\n" + "".join(f"{chr(0x4E00 + k)}日报\n" for k in range(400)), encoding="utf-8")
+    indexes = []
+    for registries in ([], [crowd]):
+        detector = Detector(registries=registries)
+        index = CandidateIndex(detector.registry, detector.normalizer, detector.costs, detector.substitutes,
+                               compiled=False)
+        shipped = detector.registry.groups.count(0)
+        key_text = {k: text for text, k in detector.normalizer._key_ids.items()}  # ids depend on what was read
+        pairs = {(key_text[a], key_text[b]): sorted(p for p in postings if p[0] < shipped)
+                 for a, following in index.pairs.items() for b, postings in following.items()}
+        indexes.append(({k: v for k, v in pairs.items() if v}, index.required[:shipped].tolist()))
+        verdict = detector.check("科技曰报")
+        assert (verdict.decision, verdict.target) == ("block", "科技日报")
+    assert len(indexes[1][0]) > 1000 and indexes[0] == indexes[1]
 
 
 LINE_PIECES = st.lists(st.sampled_from([b"a", b"\xe4\xba\xba", b"\r", b" ", b"\xff", b"\x00"]), max_size=4).map(b"".join)

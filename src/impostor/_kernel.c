@@ -55,14 +55,16 @@ static void map_put(Map *map, uint64_t key, int32_t value) {
     map->slots[i].value = value;
 }
 
-static inline int32_t map_get(const Map *map, uint64_t key) {
-    size_t i = mix(key) & map->mask;
+/* The value of `key`, looked for from slot `i` (its home slot, mix(key) & mask), or -1. */
+static inline int32_t map_find(const Map *map, uint64_t key, size_t i) {
     while (map->slots[i].value != -1) {
         if (map->slots[i].key == key) return map->slots[i].value;
         i = (i + 1) & map->mask;
     }
     return -1;
 }
+
+static inline int32_t map_get(const Map *map, uint64_t key) { return map_find(map, key, mix(key) & map->mask); }
 
 static void map_free(Map *map) {
     PyMem_Free(map->slots);
@@ -623,6 +625,54 @@ done:
     return status;
 }
 
+/* -- walking the postings of a name's key pairs, a batch at a time --------------------------------------------- */
+/* With 100,000 custom names the index is tens of megabytes and nearly every lookup a cache miss: the key pair's
+ * slot, its offsets, its first postings.  A name's lookups do not depend on one another, so a batch of them is
+ * fetched stage by stage (slots, then offsets, then postings) and the misses overlap instead of queueing. */
+#define WALK_BATCH 64
+
+typedef struct {
+    Searcher *index;
+    uint64_t pairs[WALK_BATCH];  /* key pairs waiting */
+    Py_ssize_t n;
+    Py_ssize_t touched;          /* forms touched so far (index->touched[0 .. touched)) */
+} Walk;
+
+static void walk_flush(Walk *walk) {
+    Searcher *index = walk->index;
+    const Map *map = &index->pairs;
+    size_t slot[WALK_BATCH];
+    int32_t found[WALK_BATCH];
+    Py_ssize_t n = walk->n, hits = 0;
+    for (Py_ssize_t j = 0; j < n; j++) {
+        slot[j] = mix(walk->pairs[j]) & map->mask;
+        __builtin_prefetch(&map->slots[slot[j]]);
+    }
+    for (Py_ssize_t j = 0; j < n; j++) {
+        int32_t k = map_find(map, walk->pairs[j], slot[j]);
+        if (k < 0) continue;
+        found[hits++] = k;
+        __builtin_prefetch(&index->offsets[k]);
+    }
+    for (Py_ssize_t h = 0; h < hits; h++) {
+        __builtin_prefetch(&index->posting_form[index->offsets[found[h]]]);
+        __builtin_prefetch(&index->posting_bit[index->offsets[found[h]]]);
+    }
+    uint64_t *matched = index->matched;
+    for (Py_ssize_t h = 0; h < hits; h++)
+        for (int64_t q = index->offsets[found[h]]; q < index->offsets[found[h] + 1]; q++) {
+            int32_t form = index->posting_form[q];
+            if (matched[form] == 0) index->touched[walk->touched++] = form;
+            matched[form] |= (uint64_t)1 << index->posting_bit[q];
+        }
+    walk->n = 0;
+}
+
+static inline void walk_add(Walk *walk, uint64_t pair) {
+    walk->pairs[walk->n++] = pair;
+    if (walk->n == WALK_BATCH) walk_flush(walk);
+}
+
 typedef struct {
     double ratio;
     int32_t length, form;
@@ -639,7 +689,9 @@ static int by_rank(const void *a, const void *b) {  /* descending (ratio, length
 static PyObject *Searcher_search(Searcher *self, PyObject *keys_obj) {
     PyObject *seq = PySequence_Fast(keys_obj, "search: expected a sequence of key tuples");
     if (seq == NULL) return NULL;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq), touched = 0;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    Walk walk;  /* not zeroed: its batch of pairs is written before it is read */
+    walk.index = self, walk.n = walk.touched = 0;
     PyObject *result = NULL;
     Scored *scored = NULL;
     PyObject *previous = NULL;  /* the previous token's keys, as a fast sequence */
@@ -653,13 +705,7 @@ static PyObject *Searcher_search(Searcher *self, PyObject *keys_obj) {
                 for (Py_ssize_t y = 0; y < nb; y++) {
                     long long b = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(current, y));
                     if (PyErr_Occurred()) { Py_DECREF(current); goto fail; }
-                    int32_t k = map_get(&self->pairs, pair_key(a, b));
-                    if (k < 0) continue;
-                    for (int64_t q = self->offsets[k]; q < self->offsets[k + 1]; q++) {
-                        int32_t form = self->posting_form[q];
-                        if (self->matched[form] == 0) self->touched[touched++] = form;
-                        self->matched[form] |= (uint64_t)1 << self->posting_bit[q];
-                    }
+                    walk_add(&walk, pair_key(a, b));
                 }
             }
             Py_DECREF(previous);
@@ -667,6 +713,8 @@ static PyObject *Searcher_search(Searcher *self, PyObject *keys_obj) {
         previous = current;
     }
     Py_CLEAR(previous);
+    walk_flush(&walk);
+    Py_ssize_t touched = walk.touched;
     /* Only the best max_candidates are kept: selected as they come (a common pair such as 电视 touches hundreds
      * of registry names), in by_rank's order. */
     Py_ssize_t limit = self->max_candidates, count = 0;
@@ -694,7 +742,7 @@ static PyObject *Searcher_search(Searcher *self, PyObject *keys_obj) {
     }
 fail:
     Py_XDECREF(previous);
-    for (Py_ssize_t t = 0; t < touched; t++) self->matched[self->touched[t]] = 0;
+    for (Py_ssize_t t = 0; t < walk.touched; t++) self->matched[self->touched[t]] = 0;
     PyMem_Free(scored);
     Py_DECREF(seq);
     return result;
@@ -790,7 +838,7 @@ static int Screen_init(Screen *self, PyObject *args, PyObject *kwds) {
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!", kwlist, &SearcherType, &searcher)) return -1;
     Py_INCREF(searcher);
     Py_XSETREF(self->searcher, (Searcher *)searcher);
-    if (map_init(&self->chars, CHAR_SLOTS / 2) < 0 || map_init(&self->syllables, 512) < 0
+    if (map_init(&self->chars, 1024) < 0 || map_init(&self->syllables, 512) < 0
         || map_init(&self->initials, 512) < 0 || map_init(&self->words, 1024) < 0) { PyErr_NoMemory(); return -1; }
     for (int k = 0; k < 26; k++) self->letter[k] = -1;
     if (grow((void **)&self->key_start, &self->entries_capacity, 1, sizeof(int32_t)) < 0) return -1;
@@ -878,6 +926,9 @@ static PyObject *Screen_add_char(Screen *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "add_char: unknown kind");
         return NULL;
     }
+    /* Grown as characters are taught (a few thousand): a small map stays in cache, and every character of every
+     * screened name is looked up in it. */
+    if (map_reserve(&self->chars, self->nmapped) < 0) return PyErr_NoMemory();
     map_put(&self->chars, (uint64_t)cp, value);
     self->nmapped++;
     Py_RETURN_NONE;
@@ -1042,24 +1093,18 @@ static PyObject *Screen_screen(Screen *self, PyObject *name) {
     }
     /* Registry names sharing enough key pairs (CandidateIndex.search finds at least one). */
     Searcher *index = self->searcher;
-    Py_ssize_t touched = 0;
+    Walk walk;
+    walk.index = index, walk.n = walk.touched = 0;
     for (Py_ssize_t i = 0; i + 1 < n; i++) {
         const int32_t *a = self->keys + self->key_start[entry[i]], *a_end = self->keys + self->key_start[entry[i] + 1];
         const int32_t *b0 = self->keys + self->key_start[entry[i + 1]];
         const int32_t *b_end = self->keys + self->key_start[entry[i + 1] + 1];
         for (; a < a_end; a++)
-            for (const int32_t *b = b0; b < b_end; b++) {
-                int32_t k = map_get(&index->pairs, pair_key(*a, *b));
-                if (k < 0) continue;
-                for (int64_t q = index->offsets[k]; q < index->offsets[k + 1]; q++) {
-                    int32_t form = index->posting_form[q];
-                    if (index->matched[form] == 0) index->touched[touched++] = form;
-                    index->matched[form] |= (uint64_t)1 << index->posting_bit[q];
-                }
-            }
+            for (const int32_t *b = b0; b < b_end; b++) walk_add(&walk, pair_key(*a, *b));
     }
+    walk_flush(&walk);
     int found = 0;
-    for (Py_ssize_t t = 0; t < touched; t++) {
+    for (Py_ssize_t t = 0; t < walk.touched; t++) {
         int32_t form = index->touched[t];
         if (__builtin_popcountll(index->matched[form]) >= index->required[form]) found = 1;
         index->matched[form] = 0;

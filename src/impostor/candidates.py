@@ -141,7 +141,13 @@ class CandidateIndex:
         (two homophones never fit a 3-character name's budget, so 杨氏 is no candidate for 央视).  A key pair
         shared by very many registry names (科技 in 100,000 company names) says nothing about which one is meant
         and would make every name carrying it a candidate of all of them: it is left out, and a registry name
-        needs correspondingly fewer of its remaining pairs (``covered_pairs``)."""
+        needs correspondingly fewer of its remaining pairs (``covered_pairs``).  Names are counted per registry
+        file group (``Registry.groups``): your 100,000 names never crowd the shipped ones out of a key pair, so
+        adding them cannot weaken how the shipped names are protected.
+
+        Registry names share most of their neighbouring-token pairs (科技, 集团), so the key pairs are worked out
+        once per *combo* (group, left token, right token, name length: what decides them), and the postings are
+        spread from the combos at the end.  Within a key pair, postings are by combo, then in registry order."""
         floor = {"v": 0.0, "s": costs.pinyin, "p": min(costs.homophone, costs.near_homophone)}
         kinds = normalizer.key_kinds
         # Distinct tokens (by code, which fixes a token's keys and readings) are the rows of the key tables.
@@ -150,54 +156,83 @@ class CandidateIndex:
         types = dict(zip(codes, tokens))  # code -> a token with that code
         type_keys = [t.keys + tuple(normalizer.key_id("s", r) for r in t.readings) for t in types.values()]
         row_of = dict(zip(types, range(len(types))))
-        sequence = list(map(row_of.__getitem__, codes))
+        sequence = np.array(list(map(row_of.__getitem__, codes)), dtype=np.int64)
         del tokens, codes
-        forms = len(registry.forms)
+        forms, rows = len(registry.forms), len(type_keys) + 1
         width = max(map(len, type_keys), default=1)
-        keys = np.full((len(type_keys) + 1, width), -1, dtype=np.int64)
-        least = np.full((len(type_keys) + 1, width), np.inf)
+        keys = np.full((rows, width), -1, dtype=np.int64)
+        least = np.full((rows, width), np.inf)
         for row, found in enumerate(type_keys):
             keys[row, :len(found)] = found
             least[row, :len(found)] = [floor[kinds[k]] for k in found]
         lengths = self.lengths.astype(np.int64)
+        longest = int(lengths.max(initial=0))
         starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if forms else np.zeros(0, dtype=np.int64)
         form_of = np.repeat(np.arange(forms), lengths)
         position = np.arange(len(sequence)) - np.repeat(starts, lengths)
         first = np.nonzero(position < np.repeat(lengths - 1, lengths))[0]  # tokens with a next one in their name
-        sequence_array = np.array(sequence, dtype=np.int64)
-        left, right = sequence_array[first], sequence_array[first + 1]
         pair_form = form_of[first].astype(np.int32)
         pair_position = np.minimum(position[first], MAX_PAIR_BIT).astype(np.uint8)
-        budgets = np.array([costs.budget(n) for n in range(int(lengths.max(initial=0)) + 1)])[lengths][pair_form]
-        # Every (key of the left token, key of the right token) a name can afford, in the order of a nested loop;
-        # a slice of pairs at a time, to bound the memory of the width × width tables.
-        found_keys, found_pairs = [], []
-        for lo in range(0, len(left), BUILD_SLICE):
-            l, r, b = left[lo:lo + BUILD_SLICE], right[lo:lo + BUILD_SLICE], budgets[lo:lo + BUILD_SLICE]
-            pair, x, y = np.nonzero(least[l][:, :, None] + least[r][:, None, :] <= b[:, None, None])
-            found_keys.append((keys[l[pair], x].astype(np.uint64) << np.uint64(32)) | keys[r[pair], y].astype(np.uint64))
-            found_pairs.append((pair + lo).astype(np.int32))
-        pair_keys = np.concatenate(found_keys) if found_keys else np.zeros(0, dtype=np.uint64)
-        pair = np.concatenate(found_pairs) if found_pairs else np.zeros(0, dtype=np.int32)
-        del found_keys, found_pairs
-        order = _stable_order(pair_keys, len(kinds))  # postings of one key pair stay in registry order
-        pair_keys, pair = pair_keys[order], pair[order]
+        # The combos, and each pair's combo.
+        groups = np.array(registry.groups, dtype=np.int64)[pair_form]
+        packed = ((groups * rows + sequence[first]) * rows + sequence[first + 1]) * (longest + 1) + lengths[pair_form]
+        combos, combo_of_pair = np.unique(packed, return_inverse=True)
+        combo_of_pair = combo_of_pair.reshape(-1)
+        del packed, groups
+        combo_left, combo_right = combos // (longest + 1) // rows % rows, combos // (longest + 1) % rows
+        combo_group = combos // (longest + 1) // rows // rows
+        budgets = np.array([costs.budget(n) for n in range(longest + 1)])[combos % (longest + 1)]
+        # Every (key of the left token, key of the right token) a combo can afford, in the order of a nested loop;
+        # a slice of combos at a time, to bound the memory of the width × width tables.
+        found_keys, found_combos, found_lookalike = [], [], []
+        for lo in range(0, len(combos), BUILD_SLICE):
+            l, r = combo_left[lo:lo + BUILD_SLICE], combo_right[lo:lo + BUILD_SLICE]
+            combo, x, y = np.nonzero(least[l][:, :, None] + least[r][:, None, :]
+                                     <= budgets[lo:lo + BUILD_SLICE, None, None])
+            found_keys.append((keys[l[combo], x].astype(np.uint64) << np.uint64(32))
+                              | keys[r[combo], y].astype(np.uint64))
+            found_combos.append(combo + lo)
+            found_lookalike.append((x == 0) & (y == 0))  # a token's first key is its look-alike key
+        entry_keys = np.concatenate(found_keys) if found_keys else np.zeros(0, dtype=np.uint64)
+        entry_combo = np.concatenate(found_combos) if found_combos else np.zeros(0, dtype=np.int64)
+        entry_lookalike = np.concatenate(found_lookalike) if found_lookalike else np.zeros(0, dtype=bool)
+        del found_keys, found_combos, found_lookalike
+        order = _stable_order(entry_keys, len(kinds))
+        entry_keys, entry_combo, entry_lookalike = entry_keys[order], entry_combo[order], entry_lookalike[order]
         del order
-        posting_form, posting_position = pair_form[pair], pair_position[pair]
-        del pair
-        # The distinct key pairs (pair_keys is sorted) and how many postings each has.
-        runs = np.flatnonzero(np.concatenate(([True], pair_keys[1:] != pair_keys[:-1]))) if len(pair_keys) \
+        # Runs of one key pair and group (entries are by key pair, then by combo, whose order is by group first),
+        # and how many postings each has.
+        combo_size = np.bincount(combo_of_pair, minlength=len(combos))
+        entry_group = combo_group[entry_combo]
+        runs = np.flatnonzero(np.concatenate(([True], (entry_keys[1:] != entry_keys[:-1])
+                                              | (entry_group[1:] != entry_group[:-1])))) if len(entry_keys) \
             else np.zeros(0, dtype=np.int64)
-        unique = pair_keys[runs]
-        counts = np.diff(np.append(runs, len(pair_keys)))
-        del pair_keys
+        counts = np.add.reduceat(combo_size[entry_combo], runs) if len(runs) else np.zeros(0, dtype=np.int64)
         kept = counts <= self.max_postings
-        in_kept = np.repeat(kept, counts)
-        posting_form, posting_position = posting_form[in_kept], posting_position[in_kept]
+        in_kept = np.repeat(kept, np.diff(np.append(runs, len(entry_keys))))
+        kept_combo = entry_combo[in_kept]
+        # Spread each kept entry into its combo's pairs (pairs_by_combo: the pairs grouped by combo, in order).
+        pairs_by_combo = np.argsort(combo_of_pair, kind="stable")
+        combo_start = np.concatenate(([0], np.cumsum(combo_size)[:-1])) if len(combos) else combo_size
+        sizes = combo_size[kept_combo]
+        spread = np.cumsum(sizes) - sizes  # where each entry's postings begin
+        pair = pairs_by_combo[np.arange(int(sizes.sum())) + np.repeat(combo_start[kept_combo] - spread, sizes)]
+        # A pair position counts as covered when its look-alike key pair is kept: a name carrying the same or
+        # look-alike characters there (曰报 for 日报) always reaches the required pairs.  A left-out pinyin pair
+        # alone does not lower them (it would send tens of thousands more names down the full path).
+        lookalike_kept = np.zeros(len(combos), dtype=bool)
+        lookalike_kept[entry_combo[in_kept & entry_lookalike]] = True
+        covering = lookalike_kept[combo_of_pair]
         covered = np.zeros(forms, dtype=np.uint64)
-        np.bitwise_or.at(covered, posting_form, np.left_shift(np.uint64(1), posting_position.astype(np.uint64)))
-        return Postings(unique[kept], np.concatenate(([0], np.cumsum(counts[kept]))).astype(np.int64), posting_form,
-                        posting_position, np.bitwise_count(covered).astype(np.int64))
+        np.bitwise_or.at(covered, pair_form[covering], np.left_shift(np.uint64(1),
+                                                                     pair_position[covering].astype(np.uint64)))
+        # One list per key pair: the kept runs of its groups together.
+        run_keys, run_counts = entry_keys[runs][kept], counts[kept]
+        starts = np.flatnonzero(np.concatenate(([True], run_keys[1:] != run_keys[:-1]))) if len(run_keys) \
+            else np.zeros(0, dtype=np.int64)
+        key_counts = np.add.reduceat(run_counts, starts) if len(starts) else np.zeros(0, dtype=np.int64)
+        return Postings(run_keys[starts], np.concatenate(([0], np.cumsum(key_counts))).astype(np.int64),
+                        pair_form[pair], pair_position[pair], np.bitwise_count(covered).astype(np.int64))
 
     @cached
     def pairs(self) -> dict[int, dict[int, list[tuple[int, int]]]]:

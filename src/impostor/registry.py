@@ -7,7 +7,8 @@ search and scoring stages compare like with like.
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+import itertools
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -92,6 +93,8 @@ class Registry:
     synonyms: dict[tuple[str, str], float] = field(default_factory=dict)  # same-kind words, both directions
     fillers: dict[str, float] = field(default_factory=dict)  # characters added or dropped at a lower cost
     weights: dict[str, float] = field(default_factory=dict)  # visual key -> distinctiveness in [0, 1]
+    # Per form, where it came from: 0 the shipped lexicons, k the k-th extra registry file (see CandidateIndex).
+    groups: list[int] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
 
     @property
@@ -104,23 +107,26 @@ class Registry:
 
 def build_registry(manifest: Path, normalizer: Normalizer, extra: list[FileSpec] | None = None) -> Registry:
     """Read every file of the manifest (plus ``extra`` registry files) into one normalized registry."""
-    specs = read_manifest(manifest) + list(extra or [])
+    shipped = read_manifest(manifest)
+    specs = shipped + list(extra or [])
     registry = Registry()
     variant = lambda text: normalizer.normalize(text).variant  # noqa: E731 - one-line helper
 
     keyword_texts: set[str] = set()
-    entity_rows: list[tuple[FileSpec, Table, int, dict[str, str]]] = []
+    entity_rows: list[tuple[FileSpec, Table, list[tuple[int, dict[str, str]]]]] = []  # per table: its names
     for spec in specs:
         table = read_table(spec.path, required=(spec.columns["name"],), provenance=spec.provenance)
         registry.sources.append(table.source())
         col = spec.columns
+        names: list[tuple[int, dict[str, str]]] = []
+        entity_rows.append((spec, table, names))
         for lineno, row in table.rows:
             name = row[col["name"]]
             if spec.kind == "entity":
                 if REGION_SLOT in name:
                     registry.patterns.extend(_patterns(spec, table.path, lineno, name, row, variant))
                 else:
-                    entity_rows.append((spec, table, lineno, row))
+                    names.append((lineno, row))
             elif spec.kind == "pattern":
                 registry.patterns.extend(_patterns(spec, table.path, lineno, name, row, variant))
             elif spec.kind == "region":
@@ -147,7 +153,7 @@ def build_registry(manifest: Path, normalizer: Normalizer, extra: list[FileSpec]
                 registry.affixes[variant(name)] = Word(name, "affix", "", position)
 
     local_words = {p.suffix for p in registry.patterns if p.suffix} | {p.prefix for p in registry.patterns if p.prefix}
-    _add_forms(registry, entity_rows, normalizer, keyword_texts | local_words)
+    _add_forms(registry, entity_rows, len(shipped), normalizer, keyword_texts | local_words)
     registry.weights = _distinctiveness(registry.forms)
     return registry
 
@@ -197,47 +203,66 @@ def _add_regions(registry: Registry, spec: FileSpec, row: dict[str, str], varian
             bucket.append(RegionName(v, full, level, is_common, former))
 
 
-def _add_forms(registry: Registry, rows, normalizer: Normalizer, generic_words: set[str]) -> None:
+def _add_forms(registry: Registry, tables: list[tuple[FileSpec, Table, list[tuple[int, dict[str, str]]]]],
+               shipped: int, normalizer: Normalizer, generic_words: set[str]) -> None:
+    """The forms of the names in ``tables``, of which the first ``shipped`` are the manifest's."""
     bodies: dict[str, Body] = {}
     # Per variant form: the bodies it names, each with whether it is an alias there, its text and its tokens.
-    form_bodies: dict[str, list[tuple[Body, bool, str, tuple[Token, ...]]]] = defaultdict(list)
-    for spec, table, lineno, row in rows:
+    form_bodies: dict[str, list[tuple[Body, bool, str, tuple[Token, ...]]]] = {}
+    group_starts = []  # how many forms there were when each extra file began
+    normalize = normalizer.normalize
+    for number, (spec, table, rows) in enumerate(tables):  # a custom registry brings 100,000 rows: what a row
+        if number >= shipped:                               # needs is looked up once per file
+            group_starts.append(len(form_bodies))
         col = spec.columns
-        name = row[col["name"]]
-        normalized = normalizer.normalize(name)
-        key = normalized.variant
-        if len(key) < 2:
-            raise LexiconError(table.path, lineno, f"name {name!r} is shorter than two characters after normalization")
-        body = bodies.get(key)
-        if body is None:
-            body = bodies[key] = Body(name, spec.category_of(row), row.get(col.get("group", ""), ""),
-                                      row.get(col.get("status", ""), "") or "current", f"{table.path.name}:{lineno}")
-        texts = [(key, name, False, normalized.tokens)]
-        aliases = row.get(col.get("aliases", ""), "")
-        if aliases:  # most custom entries have none
-            for alias in aliases.split("|"):
-                alias = alias.strip()
-                if alias:
-                    normalized = normalizer.normalize(alias)
-                    texts.append((normalized.variant, alias, True, normalized.tokens))
-        for v, text, is_alias, tokens in texts:
-            if len(v) < 2:
-                continue
-            entries = form_bodies[v]
-            if all(entry[0] is not body for entry in entries):
-                entries.append((body, is_alias, text, tokens))
+        name_column, aliases_column = col["name"], col.get("aliases", "")
+        group_column, status_column = col.get("group", ""), col.get("status", "")
+        category_of, source = spec.category_of, table.path.name
+        for lineno, row in rows:
+            name = row[name_column]
+            normalized = normalize(name)
+            key = normalized.variant
+            if len(key) < 2:
+                raise LexiconError(table.path, lineno, f"name {name!r} is shorter than two characters after normalization")
+            body = bodies.get(key)
+            if body is None:
+                body = bodies[key] = Body(name, category_of(row), row.get(group_column, ""),
+                                          row.get(status_column, "") or "current", f"{source}:{lineno}")
+            texts = [(key, name, False, normalized.tokens)]
+            aliases = row.get(aliases_column, "")
+            if aliases:  # most custom entries have none
+                for alias in aliases.split("|"):
+                    alias = alias.strip()
+                    if alias:
+                        normalized = normalize(alias)
+                        texts.append((normalized.variant, alias, True, normalized.tokens))
+            for v, text, is_alias, tokens in texts:
+                if len(v) < 2:
+                    continue
+                entries = form_bodies.get(v)
+                if entries is None:
+                    form_bodies[v] = [(body, is_alias, text, tokens)]
+                elif all(entry[0] is not body for entry in entries):
+                    entries.append((body, is_alias, text, tokens))
 
+    forms = registry.forms
+    registry.groups = [0] * len(form_bodies)  # a form is of the file that named it first (the manifest's first)
+    for group, start in enumerate(group_starts, 1):
+        registry.groups[start:] = [group] * (len(form_bodies) - start)
     for v, entries in form_bodies.items():
         # An official name beats an alias; among equals the first file of the manifest (the most specific) wins.
-        body, is_alias, text, tokens = min(entries, key=lambda e: e[1])  # the first of the least: stable
+        body, is_alias, text, tokens = entries[0] if len(entries) == 1 else min(entries, key=_is_alias)  # stable
         weak = v in generic_words or (is_alias and len(v) <= 3 and v.endswith(GENERIC_OFFICE_ENDINGS))
-        registry.forms.append(Form(len(registry.forms), text, tokens, body, is_alias, weak))
+        forms.append(Form(len(forms), text, tokens, body, is_alias, weak))
+
+
+def _is_alias(entry: tuple[Body, bool, str, tuple[Token, ...]]) -> bool:
+    return entry[1]
 
 
 def _distinctiveness(forms: list[Form]) -> dict[str, float]:
     """How much a character says about which body is meant: 人, 中, 国, 报 say little; 检, 察, 瞭 say much."""
-    df: Counter[str] = Counter()
-    for form in forms:
-        df.update({t.visual for t in form.tokens})
+    # Counted in one pass over every form's distinct characters (Counter's C loop; an update per form is slower).
+    df = Counter(itertools.chain.from_iterable({t.visual for t in form.tokens} for form in forms))
     n = max(len(forms), 2)
     return {ch: min(1.0, max(0.0, math.log(n / count) / math.log(n))) for ch, count in df.items()}
