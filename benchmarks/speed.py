@@ -14,7 +14,8 @@ Figures:
     sample, in this process; reported as names/min and as the ratio impostor/baseline (same machine, same run);
   * growth: `impostor scan` time (1 worker) with 100,000 extra custom registry entries, as a ratio to the shipped
     registry, the load time of those entries alone (a Detector with them, in a fresh process), and the ratio of
-    the two scan times less their loads (what the entries cost per name screened);
+    the two scan times less their loads (what the entries cost per name screened); and the same ratio end to end
+    on a --growth-n corpus (10,000,000 names; one run each), where their fixed load weighs as it does at scale;
   * linearity: scan time for N/2 and N names.
 Timings are wall-clock on a shared machine: each scan figure is the fastest of --repeat runs (3), as other work on
 the machine only ever slows a run down (so is the check latency); still, compare ratios within one run rather than across runs.
@@ -135,6 +136,8 @@ def main() -> int:
     parser.add_argument("--baseline-sample", type=int, default=2000)
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     parser.add_argument("--skip-growth", action="store_true")
+    parser.add_argument("--growth-n", type=int, default=10_000_000,
+                        help="corpus size of the growth figure at scale (0: leave it out)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each scan figure; the fastest is reported")
     args = parser.parse_args()
 
@@ -173,6 +176,12 @@ def main() -> int:
         # cost per name screened, apart from what they cost once.
         figures["growth_100k_entries_screening_ratio"] = ((grown - figures["growth_100k_entries_load_s"])
                                                           / (figures["scan_1_s"] - figures["load_s"]))
+        if args.growth_n:
+            big = str(corpus(args.growth_n))
+            shipped, _ = timed(IMPOSTOR + ["scan", big, "-j", "1", "-o", os.devnull, "-q"])
+            grown_big, _ = timed(IMPOSTOR + ["scan", big, "-j", "1", "--registry", brands, "-o", os.devnull, "-q"])
+            figures.update(growth_at_scale_n=args.growth_n, growth_at_scale_s=[shipped, grown_big],
+                           growth_at_scale_ratio=grown_big / shipped)
     figures.update(baseline(names, args.baseline_sample))
     figures["ratio_scan_1_vs_baseline"] = figures["scan_1_names_per_min"] / figures["baseline_names_per_min"]
 
@@ -201,6 +210,11 @@ def main() -> int:
                                                    f"loads, "
                                                    f"{figures['growth_100k_entries_screening_ratio']:.2f}×), "
                                                    f"peak RSS {figures['growth_100k_entries_rss_mb']:.0f} MB"))
+    if "growth_at_scale_ratio" in figures:
+        shipped, grown_big = figures["growth_at_scale_s"]
+        rows.insert(9, (f"+100,000 custom entries, {figures['growth_at_scale_n']:,} names",
+                        f"{figures['growth_at_scale_ratio']:.2f}× the scan time (1 worker; {shipped:.1f} s → "
+                        f"{grown_big:.1f} s, one run each)"))
     table = "| figure | value |\n| --- | --- |\n" + "".join(f"| {label} | {value} |\n" for label, value in rows)
     print(table, end="")
     if args.json:

@@ -199,9 +199,18 @@ def in_registry_order(pairs: dict) -> dict:
     return {a: {b: sorted(postings) for b, postings in following.items()} for a, following in pairs.items()}
 
 
+def naive_initials(detector) -> dict[str, list[int]]:
+    initials: dict[str, list[int]] = {}
+    for form in detector.registry.forms:
+        if form.length >= 3 and all(t.readings for t in form.tokens):
+            initials.setdefault("".join(t.readings[0][0] for t in form.tokens), []).append(form.id)
+    return initials
+
+
 def test_index_build_equals_the_naive_construction(detector, reference, tmp_path):
     index, _ = reference
     assert naive_postings(index, detector) == (in_registry_order(index.pairs), index.required.tolist())
+    assert dict(index.initials) == naive_initials(detector) and "rmrb" in index.initials
     # A registry where one pair (科技) is shared by more names than max_postings: left out, and required shrinks.
     brands = tmp_path / "brands.tsv"
     brands.write_text("name\n" + "".join(f"{a}{b}科技\n" for a in "东南西北中" for b in "甲乙丙丁戊己庚辛壬癸"),
@@ -221,8 +230,9 @@ def test_index_build_equals_the_naive_construction(detector, reference, tmp_path
 
 def test_custom_names_do_not_crowd_the_shipped_ones_out(tmp_path):
     """400 custom three-character names ending in 日报 fill the 日报 look-alike key pair past max_postings: the
-    shipped names are indexed exactly as without them (same postings, same required pairs), so adding names of
-    your own never weakens how the shipped ones are found (科技曰报 still imitates 科技日报)."""
+    shipped names are indexed and weighed exactly as without them (same postings, same required pairs, same
+    distinctiveness), so adding names of your own never weakens how the shipped ones are found (科技曰报 still
+    imitates 科技日报)."""
     crowd = tmp_path / "crowd.tsv"
     crowd.write_text("name\n" + "".join(f"{chr(0x4E00 + k)}日报\n" for k in range(400)), encoding="utf-8")
     indexes = []
@@ -234,7 +244,8 @@ def test_custom_names_do_not_crowd_the_shipped_ones_out(tmp_path):
         key_text = {k: text for text, k in detector.normalizer._key_ids.items()}  # ids depend on what was read
         pairs = {(key_text[a], key_text[b]): sorted(p for p in postings if p[0] < shipped)
                  for a, following in index.pairs.items() for b, postings in following.items()}
-        indexes.append(({k: v for k, v in pairs.items() if v}, index.required[:shipped].tolist()))
+        indexes.append(({k: v for k, v in pairs.items() if v}, index.required[:shipped].tolist(),
+                        detector.registry.weights[0]))  # and weighed as without them
         verdict = detector.check("科技曰报")
         assert (verdict.decision, verdict.target) == ("block", "科技日报")
     assert len(indexes[1][0]) > 1000 and indexes[0] == indexes[1]

@@ -58,6 +58,22 @@ class Postings(NamedTuple):
     covered_pairs: np.ndarray  # int64 per form: how many of its pair positions are indexed
 
 
+class TokenTable(NamedTuple):
+    """The registry's tokens as integers: each distinct token (by code, which fixes its keys and readings) is a row
+    of ``types``, and ``sequence`` holds every form's tokens as rows, form after form."""
+
+    types: list[Token]
+    sequence: np.ndarray  # int64
+
+    @classmethod
+    def of(cls, registry: Registry) -> TokenTable:
+        tokens = list(itertools.chain.from_iterable(form.tokens for form in registry.forms))
+        codes = list(map(operator.attrgetter("code"), tokens))
+        types = dict(zip(codes, tokens))  # code -> a token with that code
+        row_of = dict(zip(types, range(len(types))))
+        return cls(list(types.values()), np.array(list(map(row_of.__getitem__, codes)), dtype=np.int64))
+
+
 MAX_SCREEN_WORD = 32  # the longest word the kernel's screen takes
 MAX_SCREEN_SYLLABLE = 12  # and the longest pinyin syllable
 
@@ -90,15 +106,12 @@ class CandidateIndex:
         for expected, found in substitutes:
             partners[found].append(normalizer.key_id("v", normalizer.tables.visual_of(expected)))
         self.partners = {ch: tuple(keys) for ch, keys in partners.items()}
-        self.initials: dict[str, list[int]] = defaultdict(list)
-        for form in registry.forms:
-            if form.length >= 3:
-                readings = [t.readings for t in form.tokens]
-                if all(readings):
-                    self.initials["".join([r[0][0] for r in readings])].append(form.id)
         self.max_postings = max_postings
         self.lengths = np.array([form.length for form in registry.forms], dtype=np.int32)  # tokens per form
-        self.postings: Postings | None = self._build_postings(registry, normalizer, costs)
+        table = TokenTable.of(registry)
+        self.initials = self._initials(table)
+        self.postings: Postings | None = self._build_postings(registry, table, normalizer, costs)
+        del table
         by_length = np.array([self.required_pairs(n) for n in range(int(self.lengths.max(initial=0)) + 1)])
         self.required = np.minimum(by_length[self.lengths], self.postings.covered_pairs).astype(np.int32)
         self.searcher = self._compile() if compiled and kernel.compiled is not None else None
@@ -132,7 +145,21 @@ class CandidateIndex:
         breakable = int(self.costs.budget(length) / self.costs.insert)
         return max(1, (length - 1) - breakable)
 
-    def _build_postings(self, registry: Registry, normalizer: Normalizer, costs: Costs) -> Postings:
+    def _initials(self, table: TokenTable) -> dict[str, list[int]]:
+        """Registry names of three or more tokens, by the initials of their pinyin (rmrb for 人民日报)."""
+        letters = np.array([t.readings[0][0] if t.readings else "-" for t in table.types], dtype="<U1")
+        text = "".join(letters[table.sequence].tolist())  # every form's initials, form after form
+        initials: dict[str, list[int]] = defaultdict(list)
+        start = 0
+        for form_id, length in enumerate(self.lengths.tolist()):
+            if length >= 3:
+                spelled = text[start:start + length]
+                if "-" not in spelled:  # every token has a reading
+                    initials[spelled].append(form_id)
+            start += length
+        return initials
+
+    def _build_postings(self, registry: Registry, table: TokenTable, normalizer: Normalizer, costs: Costs) -> Postings:
         """Every registry name under the key pairs of its neighbouring tokens, as sorted arrays (built with numpy:
         100,000 custom names make millions of postings).
 
@@ -150,14 +177,8 @@ class CandidateIndex:
         spread from the combos at the end.  Within a key pair, postings are by combo, then in registry order."""
         floor = {"v": 0.0, "s": costs.pinyin, "p": min(costs.homophone, costs.near_homophone)}
         kinds = normalizer.key_kinds
-        # Distinct tokens (by code, which fixes a token's keys and readings) are the rows of the key tables.
-        tokens = list(itertools.chain.from_iterable(form.tokens for form in registry.forms))
-        codes = list(map(operator.attrgetter("code"), tokens))
-        types = dict(zip(codes, tokens))  # code -> a token with that code
-        type_keys = [t.keys + tuple(normalizer.key_id("s", r) for r in t.readings) for t in types.values()]
-        row_of = dict(zip(types, range(len(types))))
-        sequence = np.array(list(map(row_of.__getitem__, codes)), dtype=np.int64)
-        del tokens, codes
+        type_keys = [t.keys + tuple(normalizer.key_id("s", r) for r in t.readings) for t in table.types]
+        sequence = table.sequence
         forms, rows = len(registry.forms), len(type_keys) + 1
         width = max(map(len, type_keys), default=1)
         keys = np.full((rows, width), -1, dtype=np.int64)

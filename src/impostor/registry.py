@@ -92,17 +92,19 @@ class Registry:
     affixes: dict[str, Word] = field(default_factory=dict)
     synonyms: dict[tuple[str, str], float] = field(default_factory=dict)  # same-kind words, both directions
     fillers: dict[str, float] = field(default_factory=dict)  # characters added or dropped at a lower cost
-    weights: dict[str, float] = field(default_factory=dict)  # visual key -> distinctiveness in [0, 1]
-    # Per form, where it came from: 0 the shipped lexicons, k the k-th extra registry file (see CandidateIndex).
+    # Per form, where it came from: 0 the shipped lexicons, k the k-th extra registry file.  Your own names are
+    # indexed (CandidateIndex) and weighed apart from the shipped ones, so adding them changes nothing for those.
     groups: list[int] = field(default_factory=list)
+    weights: list[dict[str, float]] = field(default_factory=list)  # per group: visual key -> distinctiveness
     sources: list[Source] = field(default_factory=list)
 
     @property
     def bodies(self) -> list[Body]:
         return list({id(f.body): f.body for f in self.forms}.values())
 
-    def weight(self, token: Token) -> float:
-        return self.weights.get(token.visual, 1.0)
+    def weight(self, form: Form, token: Token) -> float:
+        """How distinctive ``token`` (of ``form``) is among the names of the form's group."""
+        return self.weights[self.groups[form.id]].get(token.visual, 1.0)
 
 
 def build_registry(manifest: Path, normalizer: Normalizer, extra: list[FileSpec] | None = None) -> Registry:
@@ -154,7 +156,10 @@ def build_registry(manifest: Path, normalizer: Normalizer, extra: list[FileSpec]
 
     local_words = {p.suffix for p in registry.patterns if p.suffix} | {p.prefix for p in registry.patterns if p.prefix}
     _add_forms(registry, entity_rows, len(shipped), normalizer, keyword_texts | local_words)
-    registry.weights = _distinctiveness(registry.forms)
+    members: list[list[Form]] = [[] for _ in range(max(registry.groups, default=0) + 1)]
+    for form, group in zip(registry.forms, registry.groups):
+        members[group].append(form)
+    registry.weights = list(map(_distinctiveness, members))
     return registry
 
 

@@ -120,7 +120,7 @@ class Scorer:
     MAX_CACHE = 1 << 20
 
     def __init__(self, costs: Costs, substitutes: Substitutes, fillers: dict[str, float],
-                 weight: Callable[[Token], float], intern: Callable[[str], int], compiled: bool = True) -> None:
+                 weight: Callable[[Form, Token], float], intern: Callable[[str], int], compiled: bool = True) -> None:
         self.costs = costs
         self.substitutes = substitutes
         self.fillers = fillers
@@ -178,7 +178,7 @@ class Scorer:
         if deletes is None:
             costs, fillers = self.costs, self.fillers
             deletes = self._deletes[form.id] = [fillers.get(p.text) or costs.delete_base + costs.delete_weight
-                                                * self.weight(p) for p in form.tokens]
+                                                * self.weight(form, p) for p in form.tokens]
         return deletes
 
     def _pattern(self, form: Form) -> tuple[bytes, bytes, float, tuple[str, ...]]:
