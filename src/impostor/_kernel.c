@@ -668,6 +668,11 @@ static void walk_flush(Walk *walk) {
     walk->n = 0;
 }
 
+static inline void walk_start(Walk *walk, Searcher *index) {  /* its batch is not zeroed: written before read */
+    walk->index = index;
+    walk->n = walk->touched = 0;
+}
+
 static inline void walk_add(Walk *walk, uint64_t pair) {
     walk->pairs[walk->n++] = pair;
     if (walk->n == WALK_BATCH) walk_flush(walk);
@@ -690,8 +695,8 @@ static PyObject *Searcher_search(Searcher *self, PyObject *keys_obj) {
     PyObject *seq = PySequence_Fast(keys_obj, "search: expected a sequence of key tuples");
     if (seq == NULL) return NULL;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    Walk walk;  /* not zeroed: its batch of pairs is written before it is read */
-    walk.index = self, walk.n = walk.touched = 0;
+    Walk walk;
+    walk_start(&walk, self);
     PyObject *result = NULL;
     Scored *scored = NULL;
     PyObject *previous = NULL;  /* the previous token's keys, as a fast sequence */
@@ -1094,7 +1099,7 @@ static PyObject *Screen_screen(Screen *self, PyObject *name) {
     /* Registry names sharing enough key pairs (CandidateIndex.search finds at least one). */
     Searcher *index = self->searcher;
     Walk walk;
-    walk.index = index, walk.n = walk.touched = 0;
+    walk_start(&walk, index);
     for (Py_ssize_t i = 0; i + 1 < n; i++) {
         const int32_t *a = self->keys + self->key_start[entry[i]], *a_end = self->keys + self->key_start[entry[i] + 1];
         const int32_t *b0 = self->keys + self->key_start[entry[i + 1]];

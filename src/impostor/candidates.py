@@ -92,6 +92,21 @@ def _stable_order(pair_keys: np.ndarray, key_count: int) -> np.ndarray:
     return (packed & np.uint64((1 << place_bits) - 1)).astype(np.int64)
 
 
+def _run_starts(*columns: np.ndarray) -> np.ndarray:
+    """Where the runs of equal rows begin in sorted ``columns`` (a row: one value from each)."""
+    if not len(columns[0]):
+        return np.zeros(0, dtype=np.int64)
+    changed = np.zeros(len(columns[0]) - 1, dtype=bool)
+    for column in columns:
+        changed |= column[1:] != column[:-1]
+    return np.flatnonzero(np.concatenate(([True], changed)))
+
+
+def _run_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The sum of ``values`` over each run beginning at ``starts``."""
+    return np.add.reduceat(values, starts) if len(starts) else np.zeros(0, dtype=np.int64)
+
+
 class CandidateIndex:
     """Bigram index over registry names, plus exact lookups for regions, titles, keywords and affixes."""
 
@@ -111,7 +126,6 @@ class CandidateIndex:
         table = TokenTable.of(registry)
         self.initials = self._initials(table)
         self.postings: Postings | None = self._build_postings(registry, table, normalizer, costs)
-        del table
         by_length = np.array([self.required_pairs(n) for n in range(int(self.lengths.max(initial=0)) + 1)])
         self.required = np.minimum(by_length[self.lengths], self.postings.covered_pairs).astype(np.int32)
         self.searcher = self._compile() if compiled and kernel.compiled is not None else None
@@ -225,10 +239,8 @@ class CandidateIndex:
         # and how many postings each has.
         combo_size = np.bincount(combo_of_pair, minlength=len(combos))
         entry_group = combo_group[entry_combo]
-        runs = np.flatnonzero(np.concatenate(([True], (entry_keys[1:] != entry_keys[:-1])
-                                              | (entry_group[1:] != entry_group[:-1])))) if len(entry_keys) \
-            else np.zeros(0, dtype=np.int64)
-        counts = np.add.reduceat(combo_size[entry_combo], runs) if len(runs) else np.zeros(0, dtype=np.int64)
+        runs = _run_starts(entry_keys, entry_group)
+        counts = _run_sums(combo_size[entry_combo], runs)
         kept = counts <= self.max_postings
         in_kept = np.repeat(kept, np.diff(np.append(runs, len(entry_keys))))
         kept_combo = entry_combo[in_kept]
@@ -249,9 +261,8 @@ class CandidateIndex:
                                                                      pair_position[covering].astype(np.uint64)))
         # One list per key pair: the kept runs of its groups together.
         run_keys, run_counts = entry_keys[runs][kept], counts[kept]
-        starts = np.flatnonzero(np.concatenate(([True], run_keys[1:] != run_keys[:-1]))) if len(run_keys) \
-            else np.zeros(0, dtype=np.int64)
-        key_counts = np.add.reduceat(run_counts, starts) if len(starts) else np.zeros(0, dtype=np.int64)
+        starts = _run_starts(run_keys)
+        key_counts = _run_sums(run_counts, starts)
         return Postings(run_keys[starts], np.concatenate(([0], np.cumsum(key_counts))).astype(np.int64),
                         pair_form[pair], pair_position[pair], np.bitwise_count(covered).astype(np.int64))
 

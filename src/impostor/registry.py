@@ -93,7 +93,8 @@ class Registry:
     synonyms: dict[tuple[str, str], float] = field(default_factory=dict)  # same-kind words, both directions
     fillers: dict[str, float] = field(default_factory=dict)  # characters added or dropped at a lower cost
     # Per form, where it came from: 0 the shipped lexicons, k the k-th extra registry file.  Your own names are
-    # indexed (CandidateIndex) and weighed apart from the shipped ones, so adding them changes nothing for those.
+    # indexed (CandidateIndex) and weighed apart from the shipped ones: they neither crowd those out of the index
+    # nor change how they are scored.
     groups: list[int] = field(default_factory=list)
     weights: list[dict[str, float]] = field(default_factory=list)  # per group: visual key -> distinctiveness
     sources: list[Source] = field(default_factory=list)
