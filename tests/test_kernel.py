@@ -46,8 +46,8 @@ def reference(detector):
     """The detector's own registry, searched and scored in pure Python."""
     index = CandidateIndex(detector.registry, detector.normalizer, detector.costs, detector.substitutes,
                            compiled=False)
-    scorer = Scorer(detector.costs, detector.substitutes, detector.registry.fillers, detector.registry.weight,
-                    detector.normalizer.intern, compiled=False)
+    scorer = Scorer(detector.costs, detector.substitutes, detector.registry, detector.normalizer.intern,
+                    compiled=False)
     assert index.searcher is None and scorer.aligner is None
     return index, scorer
 
@@ -286,10 +286,47 @@ def test_compiled_line_table_equals_the_python_one(blocks, dropped):
     assert len(tables[0]) == len(tables[1])
 
 
-@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), max_size=200))
-def test_packed_order_of_key_pairs_is_the_stable_argsort(pairs):
+@given(st.lists(st.integers(0, 40 * 41 + 40), max_size=200))
+def test_packed_order_is_the_stable_argsort(values):
     from impostor.candidates import _stable_order
 
-    keys = np.array([(a << 32) | b for a, b in pairs], dtype=np.uint64)
-    assert _stable_order(keys, 41).tolist() == np.argsort(keys, kind="stable").tolist()
-    assert _stable_order(keys, 1 << 40).tolist() == np.argsort(keys, kind="stable").tolist()  # too wide to pack
+    values = np.array(values, dtype=np.int64)
+    assert _stable_order(values, 41 * 41).tolist() == np.argsort(values, kind="stable").tolist()
+    assert _stable_order(values, 1 << 60).tolist() == np.argsort(values, kind="stable").tolist()  # too wide to pack
+
+
+def test_a_name_too_short_for_a_registry_name_is_no_candidate_of_it(detector, reference):
+    """``shortest``: a name of fewer tokens leaves characters of the registry name out, and even the cheapest of
+    them break the budget; one more token and the cheapest deletions fit (the bound is exact, not just safe)."""
+    index, scorer = reference
+    costs, checked = detector.costs, 0
+    for form in detector.registry.forms[::7]:
+        deletes = scorer.deletes_of(form).tolist()
+        cheapest = sorted(range(len(deletes)), key=deletes.__getitem__)
+        affordable = len(form.tokens) - int(index.shortest[form.id])
+        for dropped, fits in ((affordable, True), (affordable + 1, False)):
+            if dropped >= len(form.tokens):
+                continue
+            gone = set(cheapest[:dropped])
+            name = tuple(t for k, t in enumerate(form.tokens) if k not in gone)
+            best = min(a.cost for a in scorer.align_python(form.tokens, deletes, name))
+            assert (best <= costs.budget(len(form.tokens)) + 1e-9) == fits, (form.text, dropped)
+            checked += 1
+    assert checked > 500
+
+
+def test_custom_names_longer_than_a_name_can_hold_are_not_searched(tmp_path):
+    """A long custom name shares pairs with many shorter ordinary names; none of them can fit it within budget, so
+    the screen passes them and the search does not offer it (both as the pure-Python reference does)."""
+    brands = tmp_path / "brands.tsv"
+    brands.write_text("name\n青松翠柏电子商务\n", encoding="utf-8")
+    detector = Detector(registries=[brands])
+    python = CandidateIndex(detector.registry, detector.normalizer, detector.costs, detector.substitutes,
+                            compiled=False)
+    for name, candidate in (("青松翠柏电子", False), ("青松翠柏电子商", True), ("青松翠伯电子商务", True)):
+        tokens = detector.normalizer.normalize(name).tokens
+        found = ["青松翠柏电子商务" in [f.text for f in index.search(tokens)] for index in (detector.index, python)]
+        assert found == [candidate, candidate], name
+        detector.check(name)  # teaches the screen the characters
+        assert detector.index.plain(name) == (not candidate)
+    assert detector.check("青松翠柏电子").decision == PASS and detector.check("青松翠伯电子商务").decision == "block"

@@ -551,6 +551,7 @@ typedef struct {
     uint8_t *posting_bit;
     int32_t *required;
     int32_t *length;
+    int32_t *shortest;  /* per form: the fewest tokens a name needs to hold it within budget */
     Py_ssize_t forms;
     uint64_t *matched;  /* per form: the bit set of its pair positions seen in the current name */
     int32_t *touched;   /* forms with a non-zero entry in matched */
@@ -562,7 +563,8 @@ static void Searcher_dealloc(Searcher *self) {
     Py_XDECREF(self->values);
     map_free(&self->pairs);
     PyMem_Free(self->offsets); PyMem_Free(self->posting_form); PyMem_Free(self->posting_bit);
-    PyMem_Free(self->required); PyMem_Free(self->length); PyMem_Free(self->matched); PyMem_Free(self->touched);
+    PyMem_Free(self->required); PyMem_Free(self->length); PyMem_Free(self->shortest); PyMem_Free(self->matched);
+    PyMem_Free(self->touched);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -573,23 +575,24 @@ static void *copy_of(const Py_buffer *view) {
 }
 
 static int Searcher_init(Searcher *self, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"pairs", "offsets", "posting_forms", "posting_bits", "required", "lengths",
+    static char *kwlist[] = {"pairs", "offsets", "posting_forms", "posting_bits", "required", "lengths", "shortest",
                              "max_candidates", "values", NULL};
-    PyObject *objs[6], *values;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOOOOnO!", kwlist, &objs[0], &objs[1], &objs[2], &objs[3],
-                                     &objs[4], &objs[5], &self->max_candidates, &PyTuple_Type, &values))
+    PyObject *objs[7], *values;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOOOOOnO!", kwlist, &objs[0], &objs[1], &objs[2], &objs[3],
+                                     &objs[4], &objs[5], &objs[6], &self->max_candidates, &PyTuple_Type, &values))
         return -1;
     if (self->max_candidates < 0) { PyErr_SetString(PyExc_ValueError, "Searcher: max_candidates < 0"); return -1; }
-    static const Py_ssize_t sizes[6] = {8, 8, 4, 1, 4, 4};
-    static const char *names[6] = {"pairs", "offsets", "posting_forms", "posting_bits", "required", "lengths"};
-    Py_buffer views[6];
+    static const Py_ssize_t sizes[7] = {8, 8, 4, 1, 4, 4, 4};
+    static const char *names[7] = {"pairs", "offsets", "posting_forms", "posting_bits", "required", "lengths",
+                                   "shortest"};
+    Py_buffer views[7];
     int got = 0, status = -1;
-    for (; got < 6; got++)
+    for (; got < 7; got++)
         if (buffer_of(objs[got], &views[got], sizes[got], names[got]) < 0) goto done;
     Py_ssize_t npairs = views[0].len / 8, npostings = views[2].len / 4;
     self->forms = views[4].len / 4;
     if (views[1].len / 8 != npairs + 1 || views[3].len != npostings || views[5].len / 4 != self->forms
-        || PyTuple_GET_SIZE(values) != self->forms) {
+        || views[6].len / 4 != self->forms || PyTuple_GET_SIZE(values) != self->forms) {
         PyErr_SetString(PyExc_ValueError, "Searcher: index arrays differ in length");
         goto done;
     }
@@ -615,10 +618,11 @@ static int Searcher_init(Searcher *self, PyObject *args, PyObject *kwds) {
     self->posting_bit = copy_of(&views[3]);
     self->required = copy_of(&views[4]);
     self->length = copy_of(&views[5]);
+    self->shortest = copy_of(&views[6]);
     self->matched = PyMem_Calloc(self->forms + 1, sizeof(uint64_t));
     self->touched = PyMem_Malloc((self->forms + 1) * sizeof(int32_t));
     if (!self->offsets || !self->posting_form || !self->posting_bit || !self->required || !self->length
-        || !self->matched || !self->touched) { PyErr_NoMemory(); goto done; }
+        || !self->shortest || !self->matched || !self->touched) { PyErr_NoMemory(); goto done; }
     status = 0;
 done:
     for (int k = 0; k < got; k++) PyBuffer_Release(&views[k]);
@@ -728,7 +732,7 @@ static PyObject *Searcher_search(Searcher *self, PyObject *keys_obj) {
     for (Py_ssize_t t = 0; t < touched; t++) {
         int32_t form = self->touched[t];
         int hits = __builtin_popcountll(self->matched[form]);
-        if (hits < self->required[form]) continue;
+        if (hits < self->required[form] || n < self->shortest[form]) continue;
         Scored entry = {(double)hits / (double)(self->length[form] - 1), self->length[form], form};
         Py_ssize_t at = count;
         while (at > 0 && by_rank(&entry, &scored[at - 1]) < 0) at--;
@@ -1111,7 +1115,8 @@ static PyObject *Screen_screen(Screen *self, PyObject *name) {
     int found = 0;
     for (Py_ssize_t t = 0; t < walk.touched; t++) {
         int32_t form = index->touched[t];
-        if (__builtin_popcountll(index->matched[form]) >= index->required[form]) found = 1;
+        if (__builtin_popcountll(index->matched[form]) >= index->required[form] && n >= index->shortest[form])
+            found = 1;
         index->matched[form] = 0;
     }
     if (found) Py_RETURN_FALSE;

@@ -9,8 +9,6 @@ threshold leaves room for as many as the scorer could still accept.
 
 from __future__ import annotations
 
-import itertools
-import operator
 import string
 from collections import defaultdict
 from typing import Iterator, NamedTuple
@@ -20,8 +18,8 @@ import numpy as np
 from . import kernel
 from .memo import cached
 from .normalize import HAN, SEPARATOR_KINDS, Normalizer, Token
-from .registry import Form, Pattern, RegionName, Registry, Word
-from .scoring import Costs, Substitutes
+from .registry import Form, Pattern, RegionName, Registry, TokenTable, Word
+from .scoring import Costs, Substitutes, deletion_costs
 
 
 class Hit(NamedTuple):  # a tuple: quick to make, and a name with regions makes several
@@ -58,36 +56,17 @@ class Postings(NamedTuple):
     covered_pairs: np.ndarray  # int64 per form: how many of its pair positions are indexed
 
 
-class TokenTable(NamedTuple):
-    """The registry's tokens as integers: each distinct token (by code, which fixes its keys and readings) is a row
-    of ``types``, and ``sequence`` holds every form's tokens as rows, form after form."""
-
-    types: list[Token]
-    sequence: np.ndarray  # int64
-
-    @classmethod
-    def of(cls, registry: Registry) -> TokenTable:
-        tokens = list(itertools.chain.from_iterable(form.tokens for form in registry.forms))
-        codes = list(map(operator.attrgetter("code"), tokens))
-        types = dict(zip(codes, tokens))  # code -> a token with that code
-        row_of = dict(zip(types, range(len(types))))
-        return cls(list(types.values()), np.array(list(map(row_of.__getitem__, codes)), dtype=np.int64))
-
-
 MAX_SCREEN_WORD = 32  # the longest word the kernel's screen takes
 MAX_SCREEN_SYLLABLE = 12  # and the longest pinyin syllable
 
 
-def _stable_order(pair_keys: np.ndarray, key_count: int) -> np.ndarray:
-    """np.argsort(pair_keys, kind="stable"), for key pairs (first key << 32 | second key) of keys below
-    ``key_count``: key pair and place packed into one integer where they fit, whose plain sort is several times
-    faster than a stable argsort."""
-    key_bits, place_bits = max(key_count - 1, 1).bit_length(), max(len(pair_keys) - 1, 1).bit_length()
-    if 2 * key_bits + place_bits > 64:
-        return np.argsort(pair_keys, kind="stable")
-    places = np.arange(len(pair_keys), dtype=np.uint64)
-    packed = ((pair_keys >> np.uint64(32)) << np.uint64(key_bits + place_bits)) \
-        | ((pair_keys & np.uint64(0xFFFFFFFF)) << np.uint64(place_bits)) | places
+def _stable_order(values: np.ndarray, bound: int) -> np.ndarray:
+    """np.argsort(values, kind="stable") for integers in [0, bound): value and place packed into one integer where
+    they fit, whose plain sort is ten times faster than a stable argsort."""
+    value_bits, place_bits = max(bound - 1, 1).bit_length(), max(len(values) - 1, 1).bit_length()
+    if value_bits + place_bits > 64:
+        return np.argsort(values, kind="stable")
+    packed = (values.astype(np.uint64) << np.uint64(place_bits)) | np.arange(len(values), dtype=np.uint64)
     packed.sort()
     return (packed & np.uint64((1 << place_bits) - 1)).astype(np.int64)
 
@@ -122,12 +101,13 @@ class CandidateIndex:
             partners[found].append(normalizer.key_id("v", normalizer.tables.visual_of(expected)))
         self.partners = {ch: tuple(keys) for ch, keys in partners.items()}
         self.max_postings = max_postings
-        self.lengths = np.array([form.length for form in registry.forms], dtype=np.int32)  # tokens per form
-        table = TokenTable.of(registry)
+        table = registry.table
+        self.lengths = table.lengths.astype(np.int32)  # tokens per form
         self.initials = self._initials(table)
         self.postings: Postings | None = self._build_postings(registry, table, normalizer, costs)
         by_length = np.array([self.required_pairs(n) for n in range(int(self.lengths.max(initial=0)) + 1)])
         self.required = np.minimum(by_length[self.lengths], self.postings.covered_pairs).astype(np.int32)
+        self.shortest = self._shortest(table, deletion_costs(registry, costs), costs)
         self.searcher = self._compile() if compiled and kernel.compiled is not None else None
         if self.searcher is not None:
             self.postings = None  # the kernel holds its own copy; the Python reference alone reads these
@@ -158,6 +138,19 @@ class CandidateIndex:
         """Pairs a candidate must share: all of them, less those the cheapest insertions could break."""
         breakable = int(self.costs.budget(length) / self.costs.insert)
         return max(1, (length - 1) - breakable)
+
+    @staticmethod
+    def _shortest(table: TokenTable, deletes: np.ndarray, costs: Costs) -> np.ndarray:
+        """Per form: the fewest tokens a name must have for the form to fit in it within budget.  A name shorter
+        than the form leaves some of its characters out, and each costs its deletion (the cheapest first); no other
+        step makes a name shorter.  (A little slack on the budget: the bound may let a form in, never keep one out.)"""
+        lengths, starts = table.lengths, table.starts
+        affordable = np.zeros(len(lengths), dtype=np.int64)
+        for length in np.flatnonzero(np.bincount(lengths)).tolist():  # the forms of one length as rows of a matrix
+            forms = np.flatnonzero(lengths == length)
+            spent = np.cumsum(np.sort(deletes[starts[forms, None] + np.arange(length)], axis=1), axis=1)
+            affordable[forms] = (spent <= costs.budget(length) + 1e-6).sum(axis=1)
+        return (lengths - affordable).astype(np.int32)
 
     def _initials(self, table: TokenTable) -> dict[str, list[int]]:
         """Registry names of three or more tokens, by the initials of their pinyin (rmrb for 人民日报)."""
@@ -200,9 +193,8 @@ class CandidateIndex:
         for row, found in enumerate(type_keys):
             keys[row, :len(found)] = found
             least[row, :len(found)] = [floor[kinds[k]] for k in found]
-        lengths = self.lengths.astype(np.int64)
+        lengths, starts = table.lengths, table.starts
         longest = int(lengths.max(initial=0))
-        starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if forms else np.zeros(0, dtype=np.int64)
         form_of = np.repeat(np.arange(forms), lengths)
         position = np.arange(len(sequence)) - np.repeat(starts, lengths)
         first = np.nonzero(position < np.repeat(lengths - 1, lengths))[0]  # tokens with a next one in their name
@@ -232,7 +224,9 @@ class CandidateIndex:
         entry_combo = np.concatenate(found_combos) if found_combos else np.zeros(0, dtype=np.int64)
         entry_lookalike = np.concatenate(found_lookalike) if found_lookalike else np.zeros(0, dtype=bool)
         del found_keys, found_combos, found_lookalike
-        order = _stable_order(entry_keys, len(kinds))
+        key_count = np.uint64(len(kinds))
+        order = _stable_order((entry_keys >> np.uint64(32)) * key_count + (entry_keys & np.uint64(0xFFFFFFFF)),
+                              len(kinds) ** 2)
         entry_keys, entry_combo, entry_lookalike = entry_keys[order], entry_combo[order], entry_lookalike[order]
         del order
         # Runs of one key pair and group (entries are by key pair, then by combo, whose order is by group first),
@@ -245,11 +239,13 @@ class CandidateIndex:
         in_kept = np.repeat(kept, np.diff(np.append(runs, len(entry_keys))))
         kept_combo = entry_combo[in_kept]
         # Spread each kept entry into its combo's pairs (pairs_by_combo: the pairs grouped by combo, in order).
-        pairs_by_combo = np.argsort(combo_of_pair, kind="stable")
+        pairs_by_combo = _stable_order(combo_of_pair, len(combos)).astype(np.int32)
         combo_start = np.concatenate(([0], np.cumsum(combo_size)[:-1])) if len(combos) else combo_size
         sizes = combo_size[kept_combo]
         spread = np.cumsum(sizes) - sizes  # where each entry's postings begin
-        pair = pairs_by_combo[np.arange(int(sizes.sum())) + np.repeat(combo_start[kept_combo] - spread, sizes)]
+        # int32 (registry pairs are far fewer than 2**31): these arrays are the size of the index.
+        pair = pairs_by_combo[np.arange(int(sizes.sum()), dtype=np.int32)
+                              + np.repeat((combo_start[kept_combo] - spread).astype(np.int32), sizes)]
         # A pair position counts as covered when its look-alike key pair is kept: a name carrying the same or
         # look-alike characters there (曰报 for 日报) always reaches the required pairs.  A left-out pinyin pair
         # alone does not lower them (it would send tens of thousands more names down the full path).
@@ -283,7 +279,8 @@ class CandidateIndex:
         """The index for the compiled kernel's searcher."""
         postings = self.postings
         return kernel.compiled.Searcher(postings.keys, postings.offsets, postings.forms, postings.positions,
-                                        self.required, self.lengths, self.max_candidates, tuple(self.registry.forms))
+                                        self.required, self.lengths, self.shortest, self.max_candidates,
+                                        tuple(self.registry.forms))
 
     # -- the screen -------------------------------------------------------------------------------------------
     def _screen(self):
@@ -360,11 +357,11 @@ class CandidateIndex:
                         for form_id, position in postings:
                             matched[form_id] = get(form_id, 0) | 1 << position
         forms = self.registry.forms
-        required = self.required
+        required, shortest = self.required, self.shortest
         scored = []
         for form_id, bits in matched.items():
             hits = bits.bit_count()
-            if hits >= required[form_id]:
+            if hits >= required[form_id] and len(keys) >= shortest[form_id]:
                 length = forms[form_id].length
                 scored.append((hits / (length - 1), length, form_id))
         scored.sort(reverse=True)

@@ -92,8 +92,7 @@ class Detector:
             if pair not in self.substitutes or cost < self.substitutes[pair][0]:
                 self.substitutes[pair] = (cost, SYNONYM)
         self.index = CandidateIndex(self.registry, self.normalizer, self.costs, self.substitutes)
-        self.scorer = Scorer(self.costs, self.substitutes, self.registry.fillers, self.registry.weight,
-                             self.normalizer.intern)
+        self.scorer = Scorer(self.costs, self.substitutes, self.registry, self.normalizer.intern)
         self.allowlist_path = Path(allowlist) if allowlist is not None else None
         self.allowlist = Allowlist.load(allowlist, self._variant) if allowlist is not None else Allowlist()
         self.disabled = frozenset(disabled)

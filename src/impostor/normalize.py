@@ -72,7 +72,7 @@ class Normalized:
     @cached
     def variant(self) -> str:
         """Same text, other encoding or script form: 人民曰報網 → 人民曰报网."""
-        return "".join(map(_text, self.tokens))
+        return variant_of(self.tokens)
 
     @property
     def skeleton(self) -> str:
@@ -98,6 +98,11 @@ def drop_interleaved(tokens: list[Token]) -> tuple[list[Token], tuple[str, ...]]
 
 
 _text = operator.attrgetter("text")
+
+
+def variant_of(tokens: tuple[Token, ...]) -> str:
+    """The variant text of a name's tokens (``Normalized.variant``)."""
+    return "".join(map(_text, tokens))
 
 
 class Normalizer:
@@ -141,17 +146,24 @@ class Normalizer:
 
     def normalize(self, name: str) -> Normalized:
         truncated = len(name) > MAX_NAME_CHARS
-        raw = name[:MAX_NAME_CHARS] if truncated else name
+        tokens, dropped = self._read(name[:MAX_NAME_CHARS] if truncated else name)
+        return Normalized(raw=name, tokens=tokens, truncated=truncated, tables=self.tables, interleaved=dropped)
+
+    def tokens(self, name: str) -> tuple[Token, ...]:
+        """``normalize(name).tokens`` alone (the registry reads 100,000 custom names through it)."""
+        return self._read(name[:MAX_NAME_CHARS])[0]
+
+    def _read(self, raw: str) -> tuple[tuple[Token, ...], tuple[str, ...]]:
+        """The tokens of ``raw`` (at most MAX_NAME_CHARS characters), and the interleaved letters dropped."""
         tokens = list(map(self._single.get, raw))
         single = all(tokens)  # the common case: one token per character, no Latin letters
         if not single:
             tokens = self._tokens(raw)
-        dropped: tuple[str, ...] = ()
         # Letters or digits may stand between the Han characters only where the name has any.
         if len(tokens) >= MIN_INTERLEAVED * 2 + 1 and (not single or not self._separators.isdisjoint(raw)):
-            tokens, dropped = drop_interleaved(tokens)
-        return Normalized(raw=name, tokens=tuple(tokens), truncated=truncated, tables=self.tables,
-                          interleaved=dropped)
+            kept, dropped = drop_interleaved(tokens)
+            return tuple(kept), dropped
+        return tuple(tokens), ()
 
     def _tokens(self, raw: str) -> list[Token]:
         pieces_of = self.pieces

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import math
 import itertools
-from collections import Counter
+import operator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
+
 from .lexicon import FileSpec, LexiconError, Source, Table, read_manifest, read_table
-from .normalize import Normalizer, Token
+from .memo import cached
+from .normalize import Normalizer, Token, variant_of
 
 REGION_SLOT, PROVINCE_SLOT, PARTY_SLOT = "{地}", "{省}", "{党委}"
 PARTY_COMMITTEES = ("省委", "市委", "县委", "区委", "州委")
@@ -82,6 +85,28 @@ class Word:
     strength: str = ""  # keywords: high | medium | low;  affixes: prefix | suffix | any
 
 
+class TokenTable(NamedTuple):
+    """The registry's tokens as integers: each distinct token (by code, which fixes its keys and readings) is a row
+    of ``types``, and ``sequence`` holds every form's tokens as rows, form after form (form k's are
+    ``sequence[starts[k]:starts[k] + lengths[k]]``)."""
+
+    types: list[Token]
+    sequence: np.ndarray  # int64
+    lengths: np.ndarray  # int64, tokens per form
+    starts: np.ndarray  # int64
+
+    @classmethod
+    def of(cls, forms: list[Form]) -> TokenTable:
+        tokens = list(itertools.chain.from_iterable(form.tokens for form in forms))
+        codes = list(map(operator.attrgetter("code"), tokens))
+        types = dict(zip(codes, tokens))  # code -> a token with that code
+        row_of = dict(zip(types, range(len(types))))
+        lengths = np.array([len(form.tokens) for form in forms], dtype=np.int64)
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64) if len(forms) else lengths
+        return cls(list(types.values()), np.array(list(map(row_of.__getitem__, codes)), dtype=np.int64), lengths,
+                   starts)
+
+
 @dataclass
 class Registry:
     forms: list[Form] = field(default_factory=list)
@@ -103,9 +128,17 @@ class Registry:
     def bodies(self) -> list[Body]:
         return list({id(f.body): f.body for f in self.forms}.values())
 
-    def weight(self, form: Form, token: Token) -> float:
-        """How distinctive ``token`` (of ``form``) is among the names of the form's group."""
-        return self.weights[self.groups[form.id]].get(token.visual, 1.0)
+    @cached
+    def table(self) -> TokenTable:
+        """The forms' tokens as integers (computed when first asked for: the registry is complete by then)."""
+        return TokenTable.of(self.forms)
+
+    def token_weights(self) -> np.ndarray:
+        """How distinctive each token of ``table.sequence`` is among the names of its form's group."""
+        table = self.table
+        by_group = np.array([[weights.get(t.visual, 1.0) for t in table.types] for weights in self.weights])
+        group_of = np.repeat(np.array(self.groups, dtype=np.int64), table.lengths)
+        return by_group[group_of, table.sequence] if len(table.sequence) else np.zeros(0)
 
 
 def build_registry(manifest: Path, normalizer: Normalizer, extra: list[FileSpec] | None = None) -> Registry:
@@ -157,10 +190,7 @@ def build_registry(manifest: Path, normalizer: Normalizer, extra: list[FileSpec]
 
     local_words = {p.suffix for p in registry.patterns if p.suffix} | {p.prefix for p in registry.patterns if p.prefix}
     _add_forms(registry, entity_rows, len(shipped), normalizer, keyword_texts | local_words)
-    members: list[list[Form]] = [[] for _ in range(max(registry.groups, default=0) + 1)]
-    for form, group in zip(registry.forms, registry.groups):
-        members[group].append(form)
-    registry.weights = list(map(_distinctiveness, members))
+    registry.weights = _distinctiveness(registry.table, registry.groups)
     return registry
 
 
@@ -216,7 +246,7 @@ def _add_forms(registry: Registry, tables: list[tuple[FileSpec, Table, list[tupl
     # Per variant form: the bodies it names, each with whether it is an alias there, its text and its tokens.
     form_bodies: dict[str, list[tuple[Body, bool, str, tuple[Token, ...]]]] = {}
     group_starts = []  # how many forms there were when each extra file began
-    normalize = normalizer.normalize
+    tokens_of = normalizer.tokens
     for number, (spec, table, rows) in enumerate(tables):  # a custom registry brings 100,000 rows: what a row
         if number >= shipped:                               # needs is looked up once per file
             group_starts.append(len(form_bodies))
@@ -226,24 +256,23 @@ def _add_forms(registry: Registry, tables: list[tuple[FileSpec, Table, list[tupl
         category_of, source = spec.category_of, table.path.name
         for lineno, row in rows:
             name = row[name_column]
-            normalized = normalize(name)
-            key = normalized.variant
-            if len(key) < 2:
-                raise LexiconError(table.path, lineno, f"name {name!r} is shorter than two characters after normalization")
-            body = bodies.get(key)
-            if body is None:
-                body = bodies[key] = Body(name, category_of(row), row.get(group_column, ""),
-                                          row.get(status_column, "") or "current", f"{source}:{lineno}")
-            texts = [(key, name, False, normalized.tokens)]
-            aliases = row.get(aliases_column, "")
+            texts = [(name, False)]
+            aliases = row.get(aliases_column)
             if aliases:  # most custom entries have none
-                for alias in aliases.split("|"):
-                    alias = alias.strip()
-                    if alias:
-                        normalized = normalize(alias)
-                        texts.append((normalized.variant, alias, True, normalized.tokens))
-            for v, text, is_alias, tokens in texts:
-                if len(v) < 2:
+                texts += [(alias.strip(), True) for alias in aliases.split("|") if alias.strip()]
+            body = None
+            for text, is_alias in texts:
+                tokens = tokens_of(text)
+                v = variant_of(tokens)
+                if body is None:  # the row's name, first
+                    if len(v) < 2:
+                        raise LexiconError(table.path, lineno,
+                                           f"name {name!r} is shorter than two characters after normalization")
+                    body = bodies.get(v)
+                    if body is None:
+                        body = bodies[v] = Body(name, category_of(row), row.get(group_column, ""),
+                                                row.get(status_column, "") or "current", f"{source}:{lineno}")
+                elif len(v) < 2:
                     continue
                 entries = form_bodies.get(v)
                 if entries is None:
@@ -266,9 +295,23 @@ def _is_alias(entry: tuple[Body, bool, str, tuple[Token, ...]]) -> bool:
     return entry[1]
 
 
-def _distinctiveness(forms: list[Form]) -> dict[str, float]:
-    """How much a character says about which body is meant: 人, 中, 国, 报 say little; 检, 察, 瞭 say much."""
-    # Counted in one pass over every form's distinct characters (Counter's C loop; an update per form is slower).
-    df = Counter(itertools.chain.from_iterable({t.visual for t in form.tokens} for form in forms))
-    n = max(len(forms), 2)
-    return {ch: min(1.0, max(0.0, math.log(n / count) / math.log(n))) for ch, count in df.items()}
+def _distinctiveness(table: TokenTable, groups: list[int]) -> list[dict[str, float]]:
+    """Per group of forms: how much a character says about which body is meant: 人, 中, 国, 报 say little; 检, 察,
+    瞭 say much.  log(n / df) / log(n), with df the group's forms that have the character (counted with numpy:
+    100,000 custom names; the formula in Python, for the same floats on every machine)."""
+    ids: dict[str, int] = {}
+    visual_of_type = np.array([ids.setdefault(t.visual, len(ids)) for t in table.types], dtype=np.int64)
+    visuals, count = list(ids), max(len(ids), 1)
+    form_of = np.repeat(np.arange(len(table.lengths), dtype=np.int64), table.lengths)
+    # Each (form, character) once: sorted and deduplicated by hand (np.unique takes a hash path here that is a
+    # hundred times slower than the sort).
+    keys = np.sort(form_of * count + visual_of_type[table.sequence])
+    each = keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
+    group_of = np.array(groups, dtype=np.int64)
+    ngroups = int(group_of.max(initial=0)) + 1
+    df = np.bincount(group_of[each // count] * count + each % count, minlength=ngroups * count).reshape(ngroups, -1)
+    weights = []
+    for row, forms in zip(df.tolist(), np.bincount(group_of, minlength=ngroups).tolist()):
+        n = max(forms, 2)
+        weights.append({visuals[v]: min(1.0, max(0.0, math.log(n / c) / math.log(n))) for v, c in enumerate(row) if c})
+    return weights

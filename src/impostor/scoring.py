@@ -13,12 +13,14 @@ from array import array
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
+import numpy as np
+
 from . import kernel
 from .memo import Memo
 from .normalize import SYLLABLE, Token
 
 if TYPE_CHECKING:
-    from .registry import Form
+    from .registry import Form, Registry
 
 IDENTICAL, LOOKALIKE, PINYIN, HOMOPHONE, NEAR_HOMOPHONE, NEAR_LOOKALIKE, SYNONYM, OTHER = (
     "identical", "look-alike", "pinyin", "homophone", "near-homophone", "near look-alike", "same-kind word",
@@ -74,6 +76,14 @@ class Costs:
         return max(0.0, min(1.0, 1.0 - (1.0 - self.block_score) * cost / self.budget(length)))
 
 
+def deletion_costs(registry: Registry, costs: Costs) -> np.ndarray:
+    """The cost of leaving each registry character out (``registry.table.sequence``: every form's tokens, form after
+    form): a filler's own cost, otherwise more the more distinctive the character is among its group's names."""
+    table = registry.table
+    fillers = np.array([registry.fillers.get(t.text, np.nan) for t in table.types])[table.sequence]
+    return np.where(np.isnan(fillers), costs.delete_base + costs.delete_weight * registry.token_weights(), fillers)
+
+
 class Op(NamedTuple):  # a tuple: a scored name makes dozens of them
     """One step of an alignment: what became of one registry-name character (or an inserted name character)."""
 
@@ -119,14 +129,14 @@ class Scorer:
 
     MAX_CACHE = 1 << 20
 
-    def __init__(self, costs: Costs, substitutes: Substitutes, fillers: dict[str, float],
-                 weight: Callable[[Form, Token], float], intern: Callable[[str], int], compiled: bool = True) -> None:
+    def __init__(self, costs: Costs, substitutes: Substitutes, registry: Registry, intern: Callable[[str], int],
+                 compiled: bool = True) -> None:
         self.costs = costs
         self.substitutes = substitutes
-        self.fillers = fillers
-        self.weight = weight
+        self.fillers = fillers = registry.fillers
+        self.deletes = deletion_costs(registry, costs)
+        self.starts = registry.table.starts
         self._pairs: Memo[tuple[str, str, str], tuple[float, str]] = Memo(self.MAX_CACHE)
-        self._deletes: dict[int, list[float]] = {}  # by form id: see _deletes_of
         self._patterns: dict[int, tuple[bytes, bytes, float, tuple[str, ...]]] = {}  # by form id: see _pattern
         self.aligner = None
         if compiled and kernel.compiled is not None:
@@ -147,7 +157,8 @@ class Scorer:
             return []
         if self.aligner is None:
             return self.useful([(form, a) for form in forms
-                                for a in self.align_python(form.tokens, self._deletes_of(form), name)], detail)
+                                for a in self.align_python(form.tokens, self.deletes_of(form).tolist(), name)],
+                               detail)
         known = self._patterns.get
         placed = self.aligner.align_many([known(form.id) or self._pattern(form) for form in forms],
                                          b"".join([t.code for t in name]), tuple([t.source for t in name]), detail)
@@ -172,19 +183,15 @@ class Scorer:
             found.append((form, alignment._replace(ops=())))
         return found
 
-    def _deletes_of(self, form: Form) -> list[float]:
-        """The cost of deleting each character of a registry form: more the more distinctive it is."""
-        deletes = self._deletes.get(form.id)
-        if deletes is None:
-            costs, fillers = self.costs, self.fillers
-            deletes = self._deletes[form.id] = [fillers.get(p.text) or costs.delete_base + costs.delete_weight
-                                                * self.weight(form, p) for p in form.tokens]
-        return deletes
+    def deletes_of(self, form: Form) -> np.ndarray:
+        """The cost of deleting each character of a registry form (``deletion_costs``)."""
+        start = self.starts[form.id]
+        return self.deletes[start:start + len(form.tokens)]
 
     def _pattern(self, form: Form) -> tuple[bytes, bytes, float, tuple[str, ...]]:
         """What the kernel takes of a registry form: token codes, delete costs, budget and token texts."""
         pattern = self._patterns[form.id] = (b"".join(t.code for t in form.tokens),
-                                             array("d", self._deletes_of(form)).tobytes(),
+                                             self.deletes_of(form).tobytes(),
                                              self.costs.budget(form.length), tuple(t.text for t in form.tokens))
         return pattern
 
