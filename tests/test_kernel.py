@@ -210,6 +210,11 @@ def naive_initials(detector) -> dict[str, list[int]]:
 def test_index_build_equals_the_naive_construction(detector, reference, tmp_path):
     index, _ = reference
     assert naive_postings(index, detector) == (in_registry_order(index.pairs), index.required.tolist())
+    # Within a key pair, the forms a short name can hold come first: the kernel stops at the first it cannot.
+    postings = index.postings
+    fits = postings.fits_from.astype(np.int64)
+    assert fits.tolist() == np.minimum(index.shortest[postings.forms], 255).tolist()
+    assert set((np.flatnonzero(np.diff(fits) < 0) + 1).tolist()) <= set(postings.offsets.tolist())
     assert dict(index.initials) == naive_initials(detector) and "rmrb" in index.initials
     # A registry where one pair (科技) is shared by more names than max_postings: left out, and required shrinks.
     brands = tmp_path / "brands.tsv"

@@ -549,6 +549,7 @@ typedef struct {
     int64_t *offsets;   /* postings of pair k: [offsets[k], offsets[k + 1]) */
     int32_t *posting_form;
     uint8_t *posting_bit;
+    uint8_t *posting_fits;  /* per posting: its form's shortest (capped at 255), ascending within a key pair */
     int32_t *required;
     int32_t *length;
     int32_t *shortest;  /* per form: the fewest tokens a name needs to hold it within budget */
@@ -563,6 +564,7 @@ static void Searcher_dealloc(Searcher *self) {
     Py_XDECREF(self->values);
     map_free(&self->pairs);
     PyMem_Free(self->offsets); PyMem_Free(self->posting_form); PyMem_Free(self->posting_bit);
+    PyMem_Free(self->posting_fits);
     PyMem_Free(self->required); PyMem_Free(self->length); PyMem_Free(self->shortest); PyMem_Free(self->matched);
     PyMem_Free(self->touched);
     Py_TYPE(self)->tp_free((PyObject *)self);
@@ -575,24 +577,25 @@ static void *copy_of(const Py_buffer *view) {
 }
 
 static int Searcher_init(Searcher *self, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"pairs", "offsets", "posting_forms", "posting_bits", "required", "lengths", "shortest",
-                             "max_candidates", "values", NULL};
-    PyObject *objs[7], *values;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOOOOOnO!", kwlist, &objs[0], &objs[1], &objs[2], &objs[3],
-                                     &objs[4], &objs[5], &objs[6], &self->max_candidates, &PyTuple_Type, &values))
+    static char *kwlist[] = {"pairs", "offsets", "posting_forms", "posting_bits", "posting_fits", "required",
+                             "lengths", "shortest", "max_candidates", "values", NULL};
+    PyObject *objs[8], *values;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOOOOOOnO!", kwlist, &objs[0], &objs[1], &objs[2], &objs[3],
+                                     &objs[4], &objs[5], &objs[6], &objs[7], &self->max_candidates, &PyTuple_Type,
+                                     &values))
         return -1;
     if (self->max_candidates < 0) { PyErr_SetString(PyExc_ValueError, "Searcher: max_candidates < 0"); return -1; }
-    static const Py_ssize_t sizes[7] = {8, 8, 4, 1, 4, 4, 4};
-    static const char *names[7] = {"pairs", "offsets", "posting_forms", "posting_bits", "required", "lengths",
-                                   "shortest"};
-    Py_buffer views[7];
+    static const Py_ssize_t sizes[8] = {8, 8, 4, 1, 1, 4, 4, 4};
+    static const char *names[8] = {"pairs", "offsets", "posting_forms", "posting_bits", "posting_fits", "required",
+                                   "lengths", "shortest"};
+    Py_buffer views[8];
     int got = 0, status = -1;
-    for (; got < 7; got++)
+    for (; got < 8; got++)
         if (buffer_of(objs[got], &views[got], sizes[got], names[got]) < 0) goto done;
     Py_ssize_t npairs = views[0].len / 8, npostings = views[2].len / 4;
-    self->forms = views[4].len / 4;
-    if (views[1].len / 8 != npairs + 1 || views[3].len != npostings || views[5].len / 4 != self->forms
-        || views[6].len / 4 != self->forms || PyTuple_GET_SIZE(values) != self->forms) {
+    self->forms = views[5].len / 4;
+    if (views[1].len / 8 != npairs + 1 || views[3].len != npostings || views[4].len != npostings
+        || views[6].len / 4 != self->forms || views[7].len / 4 != self->forms || PyTuple_GET_SIZE(values) != self->forms) {
         PyErr_SetString(PyExc_ValueError, "Searcher: index arrays differ in length");
         goto done;
     }
@@ -616,12 +619,14 @@ static int Searcher_init(Searcher *self, PyObject *args, PyObject *kwds) {
     self->offsets = copy_of(&views[1]);
     self->posting_form = copy_of(&views[2]);
     self->posting_bit = copy_of(&views[3]);
-    self->required = copy_of(&views[4]);
-    self->length = copy_of(&views[5]);
-    self->shortest = copy_of(&views[6]);
+    self->posting_fits = copy_of(&views[4]);
+    self->required = copy_of(&views[5]);
+    self->length = copy_of(&views[6]);
+    self->shortest = copy_of(&views[7]);
     self->matched = PyMem_Calloc(self->forms + 1, sizeof(uint64_t));
     self->touched = PyMem_Malloc((self->forms + 1) * sizeof(int32_t));
-    if (!self->offsets || !self->posting_form || !self->posting_bit || !self->required || !self->length
+    if (!self->offsets || !self->posting_form || !self->posting_bit || !self->posting_fits || !self->required
+        || !self->length
         || !self->shortest || !self->matched || !self->touched) { PyErr_NoMemory(); goto done; }
     status = 0;
 done:
@@ -640,6 +645,7 @@ typedef struct {
     uint64_t pairs[WALK_BATCH];  /* key pairs waiting */
     Py_ssize_t n;
     Py_ssize_t touched;          /* forms touched so far (index->touched[0 .. touched)) */
+    Py_ssize_t tokens;           /* the name's: postings of forms it cannot hold (shortest > tokens) are skipped */
 } Walk;
 
 static void walk_flush(Walk *walk) {
@@ -659,12 +665,15 @@ static void walk_flush(Walk *walk) {
         __builtin_prefetch(&index->offsets[k]);
     }
     for (Py_ssize_t h = 0; h < hits; h++) {
+        __builtin_prefetch(&index->posting_fits[index->offsets[found[h]]]);
         __builtin_prefetch(&index->posting_form[index->offsets[found[h]]]);
         __builtin_prefetch(&index->posting_bit[index->offsets[found[h]]]);
     }
     uint64_t *matched = index->matched;
+    Py_ssize_t tokens = walk->tokens;
     for (Py_ssize_t h = 0; h < hits; h++)
         for (int64_t q = index->offsets[found[h]]; q < index->offsets[found[h] + 1]; q++) {
+            if (index->posting_fits[q] > tokens) break;  /* and so are the rest of this key pair's */
             int32_t form = index->posting_form[q];
             if (matched[form] == 0) index->touched[walk->touched++] = form;
             matched[form] |= (uint64_t)1 << index->posting_bit[q];
@@ -672,9 +681,10 @@ static void walk_flush(Walk *walk) {
     walk->n = 0;
 }
 
-static inline void walk_start(Walk *walk, Searcher *index) {  /* its batch is not zeroed: written before read */
+static inline void walk_start(Walk *walk, Searcher *index, Py_ssize_t tokens) {  /* its batch is not zeroed */
     walk->index = index;
     walk->n = walk->touched = 0;
+    walk->tokens = tokens;
 }
 
 static inline void walk_add(Walk *walk, uint64_t pair) {
@@ -700,7 +710,7 @@ static PyObject *Searcher_search(Searcher *self, PyObject *keys_obj) {
     if (seq == NULL) return NULL;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
     Walk walk;
-    walk_start(&walk, self);
+    walk_start(&walk, self, n);
     PyObject *result = NULL;
     Scored *scored = NULL;
     PyObject *previous = NULL;  /* the previous token's keys, as a fast sequence */
@@ -1103,7 +1113,7 @@ static PyObject *Screen_screen(Screen *self, PyObject *name) {
     /* Registry names sharing enough key pairs (CandidateIndex.search finds at least one). */
     Searcher *index = self->searcher;
     Walk walk;
-    walk_start(&walk, index);
+    walk_start(&walk, index, n);
     for (Py_ssize_t i = 0; i + 1 < n; i++) {
         const int32_t *a = self->keys + self->key_start[entry[i]], *a_end = self->keys + self->key_start[entry[i] + 1];
         const int32_t *b0 = self->keys + self->key_start[entry[i + 1]];

@@ -53,6 +53,7 @@ class Postings(NamedTuple):
     offsets: np.ndarray  # int64, len(keys) + 1
     forms: np.ndarray  # int32: registry form ids
     positions: np.ndarray  # uint8: the pair's position in the form (up to MAX_PAIR_BIT)
+    fits_from: np.ndarray  # uint8: the form's shortest (up to 255), ascending within each key pair
     covered_pairs: np.ndarray  # int64 per form: how many of its pair positions are indexed
 
 
@@ -104,10 +105,10 @@ class CandidateIndex:
         table = registry.table
         self.lengths = table.lengths.astype(np.int32)  # tokens per form
         self.initials = self._initials(table)
+        self.shortest = self._shortest(table, deletion_costs(registry, costs), costs)
         self.postings: Postings | None = self._build_postings(registry, table, normalizer, costs)
         by_length = np.array([self.required_pairs(n) for n in range(int(self.lengths.max(initial=0)) + 1)])
         self.required = np.minimum(by_length[self.lengths], self.postings.covered_pairs).astype(np.int32)
-        self.shortest = self._shortest(table, deletion_costs(registry, costs), costs)
         self.searcher = self._compile() if compiled and kernel.compiled is not None else None
         if self.searcher is not None:
             self.postings = None  # the kernel holds its own copy; the Python reference alone reads these
@@ -200,15 +201,23 @@ class CandidateIndex:
         first = np.nonzero(position < np.repeat(lengths - 1, lengths))[0]  # tokens with a next one in their name
         pair_form = form_of[first].astype(np.int32)
         pair_position = np.minimum(position[first], MAX_PAIR_BIT).astype(np.uint8)
-        # The combos, and each pair's combo.
-        groups = np.array(registry.groups, dtype=np.int64)[pair_form]
-        packed = ((groups * rows + sequence[first]) * rows + sequence[first + 1]) * (longest + 1) + lengths[pair_form]
+        # The combos, and each pair's combo.  A combo also fixes how few tokens a name needs to hold its forms
+        # (their shortest, capped at 255), and combos are ordered by that first: within a key pair, the forms a
+        # short name can hold come first, and the kernel stops at the first it cannot (100,000 company names are
+        # mostly longer than the names screened against them).
+        groups = np.array(registry.groups, dtype=np.int64)
+        ngroups = int(groups.max(initial=0)) + 1
+        fits = np.minimum(self.shortest, 255).astype(np.int64)[pair_form]
+        packed = (((fits * ngroups + groups[pair_form]) * rows + sequence[first]) * rows
+                  + sequence[first + 1]) * (longest + 1) + lengths[pair_form]
         combos, combo_of_pair = np.unique(packed, return_inverse=True)
         combo_of_pair = combo_of_pair.reshape(-1)
-        del packed, groups
-        combo_left, combo_right = combos // (longest + 1) // rows % rows, combos // (longest + 1) % rows
-        combo_group = combos // (longest + 1) // rows // rows
-        budgets = np.array([costs.budget(n) for n in range(longest + 1)])[combos % (longest + 1)]
+        del packed, fits
+        combo_length, rest = combos % (longest + 1), combos // (longest + 1)
+        combo_left, combo_right = rest // rows % rows, rest % rows
+        combo_group, combo_fits = rest // rows // rows % ngroups, rest // rows // rows // ngroups
+        del rest
+        budgets = np.array([costs.budget(n) for n in range(longest + 1)])[combo_length]
         # Every (key of the left token, key of the right token) a combo can afford, in the order of a nested loop;
         # a slice of combos at a time, to bound the memory of the width × width tables.
         found_keys, found_combos, found_lookalike = [], [], []
@@ -229,23 +238,25 @@ class CandidateIndex:
                               len(kinds) ** 2)
         entry_keys, entry_combo, entry_lookalike = entry_keys[order], entry_combo[order], entry_lookalike[order]
         del order
-        # Runs of one key pair and group (entries are by key pair, then by combo, whose order is by group first),
-        # and how many postings each has.
+        # How many postings each key pair has of each group (entries are by key pair, then by combo).
         combo_size = np.bincount(combo_of_pair, minlength=len(combos))
-        entry_group = combo_group[entry_combo]
-        runs = _run_starts(entry_keys, entry_group)
-        counts = _run_sums(combo_size[entry_combo], runs)
-        kept = counts <= self.max_postings
-        in_kept = np.repeat(kept, np.diff(np.append(runs, len(entry_keys))))
+        key_starts = _run_starts(entry_keys)
+        key_rank = np.repeat(np.arange(len(key_starts)), np.diff(np.append(key_starts, len(entry_keys))))
+        by_group = key_rank * ngroups + combo_group[entry_combo]
+        counts = np.bincount(by_group, weights=combo_size[entry_combo], minlength=len(key_starts) * ngroups)
+        in_kept = counts[by_group] <= self.max_postings
+        del by_group, counts
         kept_combo = entry_combo[in_kept]
-        # Spread each kept entry into its combo's pairs (pairs_by_combo: the pairs grouped by combo, in order).
-        pairs_by_combo = _stable_order(combo_of_pair, len(combos)).astype(np.int32)
+        # Spread each kept entry into its combo's pairs (the pairs grouped by combo, in registry order), in int32:
+        # registry pairs are far fewer than 2**31, and these arrays are the size of the index.
+        by_combo = _stable_order(combo_of_pair, len(combos))
+        form_by_combo, position_by_combo = pair_form[by_combo], pair_position[by_combo]
+        del by_combo
         combo_start = np.concatenate(([0], np.cumsum(combo_size)[:-1])) if len(combos) else combo_size
         sizes = combo_size[kept_combo]
         spread = np.cumsum(sizes) - sizes  # where each entry's postings begin
-        # int32 (registry pairs are far fewer than 2**31): these arrays are the size of the index.
-        pair = pairs_by_combo[np.arange(int(sizes.sum()), dtype=np.int32)
-                              + np.repeat((combo_start[kept_combo] - spread).astype(np.int32), sizes)]
+        pair = np.repeat((combo_start[kept_combo] - spread).astype(np.int32), sizes)
+        pair += np.arange(len(pair), dtype=np.int32)
         # A pair position counts as covered when its look-alike key pair is kept: a name carrying the same or
         # look-alike characters there (曰报 for 日报) always reaches the required pairs.  A left-out pinyin pair
         # alone does not lower them (it would send tens of thousands more names down the full path).
@@ -255,12 +266,14 @@ class CandidateIndex:
         covered = np.zeros(forms, dtype=np.uint64)
         np.bitwise_or.at(covered, pair_form[covering], np.left_shift(np.uint64(1),
                                                                      pair_position[covering].astype(np.uint64)))
-        # One list per key pair: the kept runs of its groups together.
-        run_keys, run_counts = entry_keys[runs][kept], counts[kept]
-        starts = _run_starts(run_keys)
-        key_counts = _run_sums(run_counts, starts)
-        return Postings(run_keys[starts], np.concatenate(([0], np.cumsum(key_counts))).astype(np.int64),
-                        pair_form[pair], pair_position[pair], np.bitwise_count(covered).astype(np.int64))
+        # One list per key pair: its kept entries' postings.
+        kept_keys = entry_keys[in_kept]
+        starts = _run_starts(kept_keys)
+        key_counts = _run_sums(sizes, starts)
+        return Postings(kept_keys[starts], np.concatenate(([0], np.cumsum(key_counts))).astype(np.int64),
+                        form_by_combo[pair], position_by_combo[pair],
+                        np.repeat(combo_fits[kept_combo].astype(np.uint8), sizes),
+                        np.bitwise_count(covered).astype(np.int64))
 
     @cached
     def pairs(self) -> dict[int, dict[int, list[tuple[int, int]]]]:
@@ -279,6 +292,7 @@ class CandidateIndex:
         """The index for the compiled kernel's searcher."""
         postings = self.postings
         return kernel.compiled.Searcher(postings.keys, postings.offsets, postings.forms, postings.positions,
+                                        postings.fits_from,
                                         self.required, self.lengths, self.shortest, self.max_candidates,
                                         tuple(self.registry.forms))
 
