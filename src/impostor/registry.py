@@ -254,31 +254,24 @@ def _add_forms(registry: Registry, tables: list[tuple[FileSpec, Table, list[tupl
         name_column, aliases_column = col["name"], col.get("aliases", "")
         group_column, status_column = col.get("group", ""), col.get("status", "")
         category_of, source = spec.category_of, table.path.name
-        for lineno, row in rows:
-            name = row[name_column]
-            texts = [(name, False)]
+        names = [row[name_column] for _, row in rows]
+        name_tokens = list(map(tokens_of, names))  # in bulk: most of the time of 100,000 rows
+        for (lineno, row), name, tokens, v in zip(rows, names, name_tokens, map(variant_of, name_tokens)):
+            if len(v) < 2:
+                raise LexiconError(table.path, lineno, f"name {name!r} is shorter than two characters after normalization")
+            body = bodies.get(v)
+            if body is None:
+                body = bodies[v] = Body(name, category_of(row), row.get(group_column, ""),
+                                        row.get(status_column, "") or "current", f"{source}:{lineno}")
+            _add_name(form_bodies, v, (body, False, name, tokens))
             aliases = row.get(aliases_column)
             if aliases:  # most custom entries have none
-                texts += [(alias.strip(), True) for alias in aliases.split("|") if alias.strip()]
-            body = None
-            for text, is_alias in texts:
-                tokens = tokens_of(text)
-                v = variant_of(tokens)
-                if body is None:  # the row's name, first
-                    if len(v) < 2:
-                        raise LexiconError(table.path, lineno,
-                                           f"name {name!r} is shorter than two characters after normalization")
-                    body = bodies.get(v)
-                    if body is None:
-                        body = bodies[v] = Body(name, category_of(row), row.get(group_column, ""),
-                                                row.get(status_column, "") or "current", f"{source}:{lineno}")
-                elif len(v) < 2:
-                    continue
-                entries = form_bodies.get(v)
-                if entries is None:
-                    form_bodies[v] = [(body, is_alias, text, tokens)]
-                elif all(entry[0] is not body for entry in entries):
-                    entries.append((body, is_alias, text, tokens))
+                for alias in aliases.split("|"):
+                    alias = alias.strip()
+                    alias_tokens = tokens_of(alias)
+                    alias_variant = variant_of(alias_tokens)
+                    if len(alias_variant) >= 2:
+                        _add_name(form_bodies, alias_variant, (body, True, alias, alias_tokens))
 
     forms = registry.forms
     registry.groups = [0] * len(form_bodies)  # a form is of the file that named it first (the manifest's first)
@@ -289,6 +282,16 @@ def _add_forms(registry: Registry, tables: list[tuple[FileSpec, Table, list[tupl
         body, is_alias, text, tokens = entries[0] if len(entries) == 1 else min(entries, key=_is_alias)  # stable
         weak = v in generic_words or (is_alias and len(v) <= 3 and v.endswith(GENERIC_OFFICE_ENDINGS))
         forms.append(Form(len(forms), text, tokens, body, is_alias, weak))
+
+
+def _add_name(form_bodies: dict[str, list[tuple[Body, bool, str, tuple[Token, ...]]]], variant: str,
+              entry: tuple[Body, bool, str, tuple[Token, ...]]) -> None:
+    """Record that ``variant`` names ``entry``'s body (once per body)."""
+    entries = form_bodies.get(variant)
+    if entries is None:
+        form_bodies[variant] = [entry]
+    elif all(known[0] is not entry[0] for known in entries):
+        entries.append(entry)
 
 
 def _is_alias(entry: tuple[Body, bool, str, tuple[Token, ...]]) -> bool:
