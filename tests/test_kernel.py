@@ -335,3 +335,25 @@ def test_custom_names_longer_than_a_name_can_hold_are_not_searched(tmp_path):
         detector.check(name)  # teaches the screen the characters
         assert detector.index.plain(name) == (not candidate)
     assert detector.check("青松翠柏电子").decision == PASS and detector.check("青松翠伯电子商务").decision == "block"
+
+
+def test_searcher_refuses_posting_fits_its_walk_could_not_trust(reference, detector):
+    """The walk stops at the first posting a name is too short for: fits that descend within a key pair, or differ
+    from the form's shortest, would lose candidates, so the kernel refuses them."""
+    index, _ = reference
+    postings = index.postings
+
+    def searcher(fits):
+        return kernel.compiled.Searcher(postings.keys, postings.offsets, postings.forms, postings.positions, fits,
+                                        index.required, index.lengths, index.shortest, 24,
+                                        tuple(detector.registry.forms))
+
+    assert searcher(postings.fits_from).search([(1,), (2,)]) == []
+    pair = int(np.flatnonzero(np.diff(postings.offsets) >= 2)[0])  # a key pair with two postings or more
+    start = int(postings.offsets[pair])
+    for change in ({start: postings.fits_from[start] + 1}, {start + 1: 0}):
+        fits = postings.fits_from.copy()
+        for at, value in change.items():
+            fits[at] = value
+        with pytest.raises(ValueError, match="fits"):
+            searcher(fits)

@@ -26,6 +26,7 @@ enum { SUB, DEL, INS };
 typedef struct {  /* a key beside its value: a probe reads one cache line (the index maps are megabytes) */
     uint64_t key;
     int32_t value;  /* -1: empty */
+    uint8_t fits;   /* the key-pair map only: the fewest tokens a name needs to hold any of the pair's forms */
 } MapSlot;
 
 typedef struct {
@@ -48,23 +49,28 @@ static int map_init(Map *map, size_t n) {
     return 0;
 }
 
-static void map_put(Map *map, uint64_t key, int32_t value) {
+static MapSlot *map_put(Map *map, uint64_t key, int32_t value) {
     size_t i = mix(key) & map->mask;
     while (map->slots[i].value != -1 && map->slots[i].key != key) i = (i + 1) & map->mask;
     map->slots[i].key = key;
     map->slots[i].value = value;
+    map->slots[i].fits = 0;
+    return &map->slots[i];
 }
 
-/* The value of `key`, looked for from slot `i` (its home slot, mix(key) & mask), or -1. */
-static inline int32_t map_find(const Map *map, uint64_t key, size_t i) {
+/* The slot of `key`, looked for from slot `i` (its home slot, mix(key) & mask), or NULL. */
+static inline const MapSlot *map_find(const Map *map, uint64_t key, size_t i) {
     while (map->slots[i].value != -1) {
-        if (map->slots[i].key == key) return map->slots[i].value;
+        if (map->slots[i].key == key) return &map->slots[i];
         i = (i + 1) & map->mask;
     }
-    return -1;
+    return NULL;
 }
 
-static inline int32_t map_get(const Map *map, uint64_t key) { return map_find(map, key, mix(key) & map->mask); }
+static inline int32_t map_get(const Map *map, uint64_t key) {
+    const MapSlot *slot = map_find(map, key, mix(key) & map->mask);
+    return slot == NULL ? -1 : slot->value;
+}
 
 static void map_free(Map *map) {
     PyMem_Free(map->slots);
@@ -77,7 +83,7 @@ static int map_reserve(Map *map, Py_ssize_t count) {
     Map grown;
     if (map_init(&grown, 2 * (map->mask + 1)) < 0) return -1;
     for (size_t i = 0; i <= map->mask; i++)
-        if (map->slots[i].value != -1) map_put(&grown, map->slots[i].key, map->slots[i].value);
+        if (map->slots[i].value != -1) map_put(&grown, map->slots[i].key, map->slots[i].value)->fits = map->slots[i].fits;
     map_free(map);
     *map = grown;
     return 0;
@@ -605,17 +611,27 @@ static int Searcher_init(Searcher *self, PyObject *args, PyObject *kwds) {
             PyErr_SetString(PyExc_ValueError, "Searcher: offsets out of order");
             goto done;
         }
-    const int32_t *forms = views[2].buf;
+    const int32_t *forms = views[2].buf, *shortest = views[7].buf;
+    const uint8_t *fits = views[4].buf;
     for (Py_ssize_t k = 0; k < npostings; k++)
         if (forms[k] < 0 || forms[k] >= self->forms || ((const uint8_t *)views[3].buf)[k] > 63) {
             PyErr_SetString(PyExc_ValueError, "Searcher: a posting names no form or a pair position beyond 63");
             goto done;
         }
+    /* The walk stops at the first posting a name is too short for, and skips a key pair by its slot's fits: a
+     * posting's fits must be its form's shortest (capped), ascending within each key pair. */
+    for (Py_ssize_t k = 0; k < npairs; k++)
+        for (int64_t q = offsets[k]; q < offsets[k + 1]; q++)
+            if (fits[q] != (shortest[forms[q]] < 255 ? shortest[forms[q]] : 255) || (q > offsets[k] && fits[q] < fits[q - 1])) {
+                PyErr_SetString(PyExc_ValueError, "Searcher: posting fits differ from the forms' shortest or descend");
+                goto done;
+            }
     Py_INCREF(values);
     Py_XSETREF(self->values, values);
     if (map_init(&self->pairs, (size_t)npairs) < 0) { PyErr_NoMemory(); goto done; }
     const uint64_t *keys = views[0].buf;
-    for (Py_ssize_t k = 0; k < npairs; k++) map_put(&self->pairs, keys[k], (int32_t)k);
+    for (Py_ssize_t k = 0; k < npairs; k++)
+        map_put(&self->pairs, keys[k], (int32_t)k)->fits = offsets[k] < offsets[k + 1] ? fits[offsets[k]] : 255;
     self->offsets = copy_of(&views[1]);
     self->posting_form = copy_of(&views[2]);
     self->posting_bit = copy_of(&views[3]);
@@ -659,10 +675,10 @@ static void walk_flush(Walk *walk) {
         __builtin_prefetch(&map->slots[slot[j]]);
     }
     for (Py_ssize_t j = 0; j < n; j++) {
-        int32_t k = map_find(map, walk->pairs[j], slot[j]);
-        if (k < 0) continue;
-        found[hits++] = k;
-        __builtin_prefetch(&index->offsets[k]);
+        const MapSlot *pair = map_find(map, walk->pairs[j], slot[j]);
+        if (pair == NULL || pair->fits > walk->tokens) continue;  /* every form of the pair too long for the name */
+        found[hits++] = pair->value;
+        __builtin_prefetch(&index->offsets[pair->value]);
     }
     for (Py_ssize_t h = 0; h < hits; h++) {
         __builtin_prefetch(&index->posting_fits[index->offsets[found[h]]]);
