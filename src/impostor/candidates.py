@@ -4,7 +4,8 @@ Recall comes from key bigrams: each token has keys (its look-alike key and its f
 registry name is indexed under the key pairs of its neighbouring tokens.  A name that shares enough pairs with a
 registry name is a candidate, however it was disguised, as long as the disguise changed a character into a
 look-alike, a homophone, a variant or a pinyin syllable; insertions and deletions cost a pair each, and the
-threshold leaves room for as many as the scorer could still accept.
+threshold leaves room for as many as the scorer could still accept.  A name must also be long enough to hold the
+registry name: each token fewer is one of its characters left out, and the scorer charges for that.
 """
 
 from __future__ import annotations
