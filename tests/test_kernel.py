@@ -293,11 +293,11 @@ def test_compiled_line_table_equals_the_python_one(blocks, dropped):
 
 @given(st.lists(st.integers(0, 40 * 41 + 40), max_size=200))
 def test_packed_order_is_the_stable_argsort(values):
-    from impostor.candidates import _stable_order
+    from impostor.arrays import stable_order
 
     values = np.array(values, dtype=np.int64)
-    assert _stable_order(values, 41 * 41).tolist() == np.argsort(values, kind="stable").tolist()
-    assert _stable_order(values, 1 << 60).tolist() == np.argsort(values, kind="stable").tolist()  # too wide to pack
+    assert stable_order(values, 41 * 41).tolist() == np.argsort(values, kind="stable").tolist()
+    assert stable_order(values, 1 << 60).tolist() == np.argsort(values, kind="stable").tolist()  # too wide to pack
 
 
 def test_a_name_too_short_for_a_registry_name_is_no_candidate_of_it(detector, reference):

@@ -83,7 +83,8 @@ static int map_reserve(Map *map, Py_ssize_t count) {
     Map grown;
     if (map_init(&grown, 2 * (map->mask + 1)) < 0) return -1;
     for (size_t i = 0; i <= map->mask; i++)
-        if (map->slots[i].value != -1) map_put(&grown, map->slots[i].key, map->slots[i].value)->fits = map->slots[i].fits;
+        if (map->slots[i].value != -1)
+            map_put(&grown, map->slots[i].key, map->slots[i].value)->fits = map->slots[i].fits;
     map_free(map);
     *map = grown;
     return 0;
@@ -601,7 +602,8 @@ static int Searcher_init(Searcher *self, PyObject *args, PyObject *kwds) {
     Py_ssize_t npairs = views[0].len / 8, npostings = views[2].len / 4;
     self->forms = views[5].len / 4;
     if (views[1].len / 8 != npairs + 1 || views[3].len != npostings || views[4].len != npostings
-        || views[6].len / 4 != self->forms || views[7].len / 4 != self->forms || PyTuple_GET_SIZE(values) != self->forms) {
+        || views[6].len / 4 != self->forms || views[7].len / 4 != self->forms
+        || PyTuple_GET_SIZE(values) != self->forms) {
         PyErr_SetString(PyExc_ValueError, "Searcher: index arrays differ in length");
         goto done;
     }
@@ -622,7 +624,8 @@ static int Searcher_init(Searcher *self, PyObject *args, PyObject *kwds) {
      * posting's fits must be its form's shortest (capped), ascending within each key pair. */
     for (Py_ssize_t k = 0; k < npairs; k++)
         for (int64_t q = offsets[k]; q < offsets[k + 1]; q++)
-            if (fits[q] != (shortest[forms[q]] < 255 ? shortest[forms[q]] : 255) || (q > offsets[k] && fits[q] < fits[q - 1])) {
+            if (fits[q] != (shortest[forms[q]] < 255 ? shortest[forms[q]] : 255)
+                || (q > offsets[k] && fits[q] < fits[q - 1])) {
                 PyErr_SetString(PyExc_ValueError, "Searcher: posting fits differ from the forms' shortest or descend");
                 goto done;
             }
@@ -642,8 +645,7 @@ static int Searcher_init(Searcher *self, PyObject *args, PyObject *kwds) {
     self->matched = PyMem_Calloc(self->forms + 1, sizeof(uint64_t));
     self->touched = PyMem_Malloc((self->forms + 1) * sizeof(int32_t));
     if (!self->offsets || !self->posting_form || !self->posting_bit || !self->posting_fits || !self->required
-        || !self->length
-        || !self->shortest || !self->matched || !self->touched) { PyErr_NoMemory(); goto done; }
+        || !self->length || !self->shortest || !self->matched || !self->touched) { PyErr_NoMemory(); goto done; }
     status = 0;
 done:
     for (int k = 0; k < got; k++) PyBuffer_Release(&views[k]);

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .arrays import run_starts
 from .lexicon import FileSpec, LexiconError, Source, Table, read_manifest, read_table
 from .memo import cached
 from .normalize import Normalizer, Token, variant_of
@@ -309,7 +310,7 @@ def _distinctiveness(table: TokenTable, groups: list[int]) -> list[dict[str, flo
     # Each (form, character) once: sorted and deduplicated by hand (np.unique takes a hash path here that is a
     # hundred times slower than the sort).
     keys = np.sort(form_of * count + visual_of_type[table.sequence])
-    each = keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
+    each = keys[run_starts(keys)]
     group_of = np.array(groups, dtype=np.int64)
     ngroups = int(group_of.max(initial=0)) + 1
     df = np.bincount(group_of[each // count] * count + each % count, minlength=ngroups * count).reshape(ngroups, -1)
