@@ -164,3 +164,94 @@ def test_a_killed_run_is_not_resumed_over_another_snapshot(detector, tmp_path, m
     report = run_local(detector, options(tmp_path))
     assert (report.resumed, report.screened) == (0, 6)
     assert set(findings(tmp_path)) == {f"f{i}" for i in range(6) if detector.check(NAMES[i + 6]).decision != "pass"}
+
+
+def _killed_after_one_chunk(detector, tmp_path, **extra):
+    def kill(done, total):
+        raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        run_local(detector, options(tmp_path, **extra), on_chunk=kill)
+
+
+def _state(tmp_path):
+    return pq.read_table(tmp_path / "out" / "state" / "accounts.parquet")
+
+
+def test_a_resume_under_other_options_is_refused_and_restart_discards_the_killed_run(detector, tmp_path,
+                                                                                      monkeypatch):
+    """The state of an earlier run; names changed; a --full run killed after its first chunk; a rerun without
+    --full would cut other chunks and mix them with the saved one (accounts twice, renamed ones missing)."""
+    monkeypatch.setattr(batch_module, "SCREEN_CHUNK", 4)
+    rows = [(f"g{i:02d}", f"{NAMES[i % len(NAMES)]}{i}") for i in range(30)]
+    updated = ["2026-11-01"] * len(rows)
+    write_snapshot(tmp_path / "snap.csv", rows, updated)
+    run_local(detector, options(tmp_path, updated_column="updated"))
+    before = (tmp_path / "out" / "state" / "accounts.parquet").read_bytes()
+    rows[3], rows[17] = ("g03", "人民日報官方"), ("g17", "張偉")
+    write_snapshot(tmp_path / "snap.csv", rows, updated)
+    _killed_after_one_chunk(detector, tmp_path, updated_column="updated", full=True)
+    for other in ({"updated_column": "updated"}, {"full": True}, {"updated_column": "updated", "full": True,
+                                                                  "id_column": "nickname", "name_column": "uid"}):
+        with pytest.raises(InputError, match="did not finish.*--restart"):
+            run_local(detector, BatchOptions(tmp_path / "snap.csv", tmp_path / "out",
+                                             **{"id_column": "uid", "name_column": "nickname", **other}))
+    assert (tmp_path / "out" / "state" / "accounts.parquet").read_bytes() == before  # nothing was written
+    with pytest.raises(InputError, match="lexicon version"):
+        run_local(Detector(overrides={"scores": {"title": 0.4}}),
+                  options(tmp_path, updated_column="updated", full=True))
+    report = run_local(detector, options(tmp_path, updated_column="updated", restart=True))
+    assert (report.resumed, report.screened, report.full) == (0, 2, False)
+    state = _state(tmp_path).to_pylist()
+    assert sorted(r["id"] for r in state) == sorted(uid for uid, _ in rows)  # each account once, none missing
+    assert {r["id"]: r["name"] for r in state} == dict(rows)
+    assert not (tmp_path / "out" / "state" / "pending").exists()
+    ids = pq.read_table(tmp_path / "out" / "findings.parquet").column("id").to_pylist()
+    assert len(ids) == len(set(ids))
+
+
+def test_the_same_options_resume_and_the_batch_command_says_how_to_go_on(tmp_path, monkeypatch):
+    from test_cli import run
+
+    rows = [(f"h{i:03d}", f"{NAMES[i % len(NAMES)]}{i}") for i in range(120)]
+    write_snapshot(tmp_path / "snap.csv", rows)
+    args = ["batch", str(tmp_path / "snap.csv"), "--out", str(tmp_path / "out"), "--id-column", "uid",
+            "--column", "nickname"]
+    assert run(args)[0] == 0
+    detector = Detector()
+    monkeypatch.setattr(batch_module, "SCREEN_CHUNK", 50)
+    write_snapshot(tmp_path / "snap.csv", [(uid, name + "x") for uid, name in rows])
+    _killed_after_one_chunk(detector, tmp_path, full=True)
+    code, _, err = run(args)  # without --full, and another chunk size: refused, one line
+    assert code == 2 and err.count("\n") == 1 and "--restart" in err
+    report = run_local(detector, options(tmp_path, full=True))  # the same options: resumed
+    assert (report.resumed, report.screened) == (50, 70)
+    assert _state(tmp_path).num_rows == 120
+
+
+def test_a_saved_chunk_that_does_not_match_its_slice_is_refused_before_the_state_is_written(detector, tmp_path,
+                                                                                          monkeypatch):
+    monkeypatch.setattr(batch_module, "SCREEN_CHUNK", 3)
+    write_snapshot(tmp_path / "snap.csv", [(f"k{i}", NAMES[i]) for i in range(9)])
+    _killed_after_one_chunk(detector, tmp_path)
+    pending = next((tmp_path / "out" / "state" / "pending").iterdir())
+    saved = next(pending.glob("*.parquet"))
+    table = pq.read_table(saved)
+    ids = table.column("id").to_pylist()
+    pq.write_table(table.set_column(0, "id", pa.array([ids[0]] * len(ids))), saved)  # one account three times
+    with pytest.raises(InputError, match="does not hold the accounts"):
+        run_local(detector, options(tmp_path))
+    assert not (tmp_path / "out" / "state" / "accounts.parquet").exists()
+    assert not (tmp_path / "out" / "findings.parquet").exists()
+
+
+def test_a_state_with_an_account_twice_is_never_written(detector, tmp_path, monkeypatch):
+    """The last check before the state is replaced, whatever produced the rows."""
+    write_snapshot(tmp_path / "snap.csv", [(f"m{i}", NAMES[i]) for i in range(4)])
+    run_local(detector, options(tmp_path))
+    before = (tmp_path / "out" / "state" / "accounts.parquet").read_bytes()
+    twice = lambda path, part, schema: pa.concat_tables([pq.read_table(path, schema=schema)] * 2)  # noqa: E731
+    monkeypatch.setattr(batch_module, "_saved_chunk", twice)
+    with pytest.raises(InputError, match="more than once; nothing was written"):
+        run_local(detector, options(tmp_path, full=True))
+    assert (tmp_path / "out" / "state" / "accounts.parquet").read_bytes() == before

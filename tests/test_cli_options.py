@@ -123,7 +123,7 @@ def test_config_file_sets_registries_lists_and_scan_defaults(tmp_path):
 
 @pytest.mark.parametrize("config, message", [
     ('unknown = 1\n', "unknown key 'unknown'"), ('[scan]\nformatt = "csv"\n', "no option 'formatt'"),
-    ('[costs]\nblock_score = "high"\n', "must hold numbers"), ('registries = "x.tsv"\n', "list of strings"),
+    ('[costs]\nblock_score = "high"\n', "block_score must be a number"), ('registries = "x.tsv"\n', "list of strings"),
     ('[costs\n', "invalid TOML")])
 def test_bad_config_is_one_line_exit_2(tmp_path, config, message):
     (tmp_path / "impostor.toml").write_text(config, encoding="utf-8")
@@ -229,3 +229,86 @@ def test_input_format_names_the_format_of_standard_input():
     assert code == 0 and [(r["line"], r["id"], r["decision"]) for r in jsonl(out)] == [(2, "5", "block")]
     code, _, err = run(["scan", "-", "--column", "nick"], stdin=b"x\n")
     assert code == 2 and "--input-format" in err
+
+
+@pytest.mark.parametrize("command", [
+    ["deny", ""], ["deny", "人"], ["deny", "😀"], ["deny", "  "], ["allow", ""], ["deny", "老王带货铺", "人"],
+])
+def test_allow_and_deny_refuse_a_row_the_loader_would_refuse_and_write_nothing(tmp_path, command):
+    lists = {"allow": tmp_path / "allow.tsv", "deny": tmp_path / "deny.tsv"}
+    for path in lists.values():
+        path.write_text("name\taccount_id\nx先生的店\t\n", encoding="utf-8")
+    before = {kind: path.read_bytes() for kind, path in lists.items()}
+    code, _, err = run([*command, "--file", str(lists[command[0]])])
+    assert code == 2 and err.count("\n") == 1 and "not recorded" in err, err
+    assert {kind: path.read_bytes() for kind, path in lists.items()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["allow.tsv", "deny.tsv"]  # no temporary file left
+    code, out, err = run(["check", "--json", "--allowlist", str(lists["allow"]), "--denylist", str(lists["deny"]),
+                          "入民日报"])
+    assert code == 0 and json.loads(out)["decision"] == "block", err  # every later command still works
+
+
+def test_allow_and_deny_name_a_list_that_is_already_malformed_and_add_the_missing_columns(tmp_path):
+    broken = tmp_path / "deny.tsv"
+    broken.write_text("name\n人\n", encoding="utf-8")
+    code, _, err = run(["deny", "老王带货铺", "--file", str(broken)])
+    assert code == 2 and f"{broken}:2" in err and "malformed already" in err
+    old = tmp_path / "allow.tsv"
+    old.write_text("account_id\tname\n1001\t人民日报\n", encoding="utf-8")
+    code, _, err = run(["allow", "梁老师数理化", "--note", "tutor", "--file", str(old)])
+    assert code == 0, err
+    lines = old.read_text(encoding="utf-8").splitlines()
+    assert lines[0].split("\t") == ["account_id", "name", "note", "added"]
+    assert lines[-1].split("\t")[1:3] == ["梁老师数理化", "tutor"]
+    code, out, _ = run(["check", "--json", "--allowlist", str(old), "--account-id", "1001", "人民日报", "梁老师数理化"])
+    assert [json.loads(line)["decision"] for line in out.splitlines()] == ["pass", "pass"]
+
+
+def test_user_errors_are_one_line_and_exit_2(tmp_path):
+    import socket
+
+    code, _, err = run(["allow", "x先生", "--file", str(tmp_path / "no" / "such" / "dir" / "a.tsv")])
+    assert code == 2 and err.count("\n") == 1 and "cannot write" in err and "internal" not in err
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, _, err = run(["serve", "--port", str(port)])
+    assert code == 2 and err.count("\n") == 1 and f"cannot listen on 127.0.0.1:{port}" in err
+    code, _, err = run(["serve", "--host", "999.1.1.1", "--port", "0"])
+    assert code == 2 and err.count("\n") == 1 and "cannot listen on 999.1.1.1" in err
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("costs.lookalike=-5", "out of range"), ("costs.budget_min=0", "out of range"), ("costs.insert=nan", "out of range"),
+    ("costs.homophone=inf", "out of range"), ("scores.title=1.5", "out of range"),
+    ("costs.insert_min_length=2.5", "whole number"), ("costs.lookalke=0.1", "unknown setting costs.lookalke"),
+])
+def test_settings_out_of_range_or_unknown_are_refused(tmp_path, setting, message):
+    code, _, err = run(["check", "--set", setting, "入民日报"])
+    assert code == 2 and err.count("\n") == 1 and message in err and "--set" in err
+    section, _, rest = setting.partition(".")
+    key, _, value = rest.partition("=")
+    (tmp_path / "impostor.toml").write_text(f"[{section}]\n{key} = {value}\n", encoding="utf-8")
+    code, _, err = run(["check", "入民日报"], cwd=tmp_path)
+    assert code == 2 and message in err and "impostor.toml" in err
+
+
+@pytest.mark.parametrize("edit, message", [
+    (("lookalike = 0.05", "lookalke = 0.05"), "unknown setting costs.lookalke"),
+    (("weak_name = 0.7", ""), "[scores] lacks weak_name"),
+    (("block_score = 0.75", "block_score = -1"), "out of range"),
+])
+def test_a_misspelt_or_incomplete_scoring_toml_is_refused_with_its_path(tmp_path, edit, message):
+    import shutil
+
+    from impostor.lexicon import default_lexicon_dir
+
+    lexicons = tmp_path / "lexicons"
+    shutil.copytree(default_lexicon_dir(), lexicons)
+    scoring = lexicons / "scoring.toml"
+    text = scoring.read_text(encoding="utf-8")
+    assert edit[0] in text
+    scoring.write_text(text.replace(edit[0], edit[1]), encoding="utf-8")
+    code, _, err = run(["check", "--lexicons", str(lexicons), "统计局"])
+    assert code == 2 and str(scoring) in err and message in err, err

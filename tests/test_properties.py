@@ -64,3 +64,87 @@ def test_scan_gives_one_row_per_input_line_for_any_bytes(detector, tmp_path, lin
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert summary.rows == len(rows) == len(lines)
     assert [r["line"] for r in rows] == list(range(1, len(lines) + 1))
+
+
+# Names that break rows: line breaks and separators of every kind, quotes, delimiters, backslashes, NUL.
+BREAKERS = ["\r", "\n", "\r\n", "\t", '"', ",", "\\", "\\t", "\\n", "\x00", "\u0085", "\u2028", "\u2029", "\x0b",
+            "\x0c", "\x1c", " ", "入民日报", "人民\r日报"]
+ROW_NAMES = st.lists(st.lists(st.one_of(st.sampled_from(BREAKERS), st.text(st.characters(codec="utf-8"), max_size=3)),
+                              max_size=8).map("".join), min_size=1, max_size=12)
+TSV_UNESCAPES = {"\\\\": "\\", "\\t": "\t", "\\n": "\n", "\\r": "\r"}
+
+
+def _tsv_cell(text):
+    """A TSV cell as CLI.md documents it: backslash escapes for backslash, tab, line feed and carriage return."""
+    out, i = [], 0
+    while i < len(text):
+        pair = text[i:i + 2]
+        if pair in TSV_UNESCAPES:
+            out.append(TSV_UNESCAPES[pair])
+            i += 2
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def _read_back(fmt, path):
+    """The names of a scan's output, read as a reader of that format reads it."""
+    if fmt == "jsonl":
+        return [json.loads(row)["name"] for row in path.read_bytes().split(b"\n")[:-1]]
+    if fmt == "csv":
+        import csv
+        import io
+
+        rows = list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8"), newline="")))
+        names = [row[1] for row in rows[1:]]
+        pa_csv = pytest.importorskip("pyarrow.csv")
+        pa = pytest.importorskip("pyarrow")
+        table = pa_csv.read_csv(path, parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+                                convert_options=pa_csv.ConvertOptions(column_types={"name": pa.string()}))
+        assert table.column("name").to_pylist() == names  # pyarrow reads the same rows
+        return names
+    if fmt == "tsv":
+        lines = path.read_bytes().decode("utf-8").split("\n")[:-1]
+        assert {len(line.split("\t")) for line in lines} == {len(lines[0].split("\t"))}  # cut and awk see columns
+        return [_tsv_cell(line.split("\t")[1]) for line in lines[1:]]
+    pq = pytest.importorskip("pyarrow.parquet")
+    return pq.read_table(path).column("name").to_pylist()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=ROW_NAMES)
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "tsv", "parquet"])
+def test_every_output_format_gives_back_every_name_as_one_row(detector, tmp_path, fmt, names):
+    src = tmp_path / "names.jsonl"
+    src.write_text("".join(json.dumps({"name": n}) + "\n" for n in names), encoding="utf-8")
+    out = tmp_path / f"out.{fmt}"
+    with Sink(str(out), fmt, output_fields(False, False, False)) as sink:
+        summary = run_scan(detector, [str(src)], InputOptions(), sink)
+    assert summary.rows == len(names)
+    assert _read_back(fmt, out) == names
+
+
+QUOTED_LINES = st.lists(st.lists(st.sampled_from(['"', '""', ",", "\t", "入民日报", "a", " ", "\r"]), max_size=6)
+                        .map("".join), min_size=1, max_size=15)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=QUOTED_LINES)
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_no_quote_swallows_the_lines_after_it(detector, tmp_path, fmt, lines):
+    """Every line of a CSV/TSV file belongs to one record, and a record spans several lines only where a quote
+    opened on its first line is closed on its last: a quote never closed takes only its own line."""
+    lines = [line.replace("\r", "") for line in lines]  # a bare CR is a line break in CSV: lines are by LF here
+    src = tmp_path / f"names.{fmt}"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    with Sink(str(out), "jsonl", output_fields(False, False, False)) as sink:
+        summary = run_scan(detector, [str(src)], InputOptions(), sink)
+    rows = [json.loads(row) for row in out.read_text(encoding="utf-8").splitlines()]
+    assert summary.rows == len(rows)
+    starts = [r["line"] for r in rows]
+    assert starts == sorted(set(starts)) and starts[0] in (1, 2)
+    for start, end in zip(starts, starts[1:] + [len(lines) + 1]):
+        if end - start > 1:
+            assert '"' in lines[start - 1] and '"' in lines[end - 2], (start, end)

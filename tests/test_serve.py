@@ -307,3 +307,57 @@ def test_cli_serve_answers_and_stops_cleanly_on_sigterm():
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
     assert proc.returncode == 0
+
+
+def raw_exchange(address: tuple[str, int], data: bytes) -> bytes:
+    """Bytes sent on a fresh connection, and everything the server answers until it closes."""
+    import socket
+
+    with socket.create_connection(address, timeout=10) as sock:
+        sock.sendall(data)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+def _post(body: bytes, *headers: str) -> bytes:
+    head = "".join(f"{h}\r\n" for h in ("POST /check HTTP/1.1", "Host: x", "Content-Type: application/json", *headers))
+    return head.encode() + b"\r\n" + body
+
+
+@pytest.mark.parametrize("request_bytes, status", [
+    (b"GARBAGE\r\n\r\n", 400),  # no method, path or version
+    (b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505),  # an HTTP/2 client's preface
+    (b"GET /health HTTP/1.1 extra\r\n\r\n", 400),
+    (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", 400),  # a TLS hello on the plain port
+])
+def test_a_malformed_request_gets_a_status_line_and_a_json_error(address, request_bytes, status):
+    answer = raw_exchange(address, request_bytes)
+    assert answer.startswith(f"HTTP/1.1 {status} ".encode()), answer[:80]
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b"Content-Type: application/json" in head and "error" in json.loads(body)
+
+
+def test_a_number_too_long_to_read_is_a_400_not_a_500(address, capfd):
+    body = b'{"name": ' + b"1" * 5000 + b"}"
+    answer = raw_exchange(address, _post(body, f"Content-Length: {len(body)}", "Connection: close"))
+    assert answer.startswith(b"HTTP/1.1 400 ") and b"number too long" in answer
+    assert "Traceback" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("lengths, status", [
+    (("13", "5"), 400), (("13, 5",), 400), (("13", "13"), 200), (("13, 13",), 200), (("+13",), 400),
+    (("１３",), 400),  # full-width digits are "decimal" to Python, not to HTTP
+])
+def test_conflicting_content_lengths_are_refused_and_the_connection_closed(address, lengths, status):
+    body = b'{"name": "a"}'
+    assert len(body) == 13
+    answer = raw_exchange(address, _post(body + b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                                         *(f"Content-Length: {n}" for n in lengths)))
+    assert answer.startswith(f"HTTP/1.1 {status} ".encode()), answer[:80]
+    if status == 400:
+        # Nothing after the refused request is read as another one: a smuggled request gets no answer.
+        assert answer.count(b"HTTP/1.1 ") == 1 and b"Connection: close" in answer
+    else:
+        assert answer.count(b"HTTP/1.1 200 ") == 2  # the next request on the connection is answered too

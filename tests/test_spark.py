@@ -89,3 +89,39 @@ def test_a_killed_spark_run_resumes_from_its_saved_buckets(spark, detector, tmp_
     spark_findings = pq.read_table(tmp_path / "spark" / "findings.parquet").drop(["run_id"]).to_pylist()
     local_findings = pq.read_table(tmp_path / "local" / "findings.parquet").drop(["run_id"]).to_pylist()
     assert spark_findings == local_findings
+
+
+def _listening(pid: int) -> list[str]:
+    """The local addresses (hex, as /proc/net/tcp writes them) of the TCP sockets process ``pid`` listens on."""
+    import os
+    import re
+
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            found = re.match(r"socket:\[(\d+)\]", os.readlink(f"/proc/{pid}/fd/{fd}"))
+        except OSError:
+            continue
+        if found:
+            inodes.add(found.group(1))
+    addresses = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in f.readlines()[1:]:
+                cells = line.split()
+                if cells[3] == "0A" and cells[9] in inodes:  # 0A: LISTEN
+                    addresses.append(cells[1].split(":")[0])
+    return addresses
+
+
+def test_local_mode_listens_on_loopback_only_and_has_no_web_ui(spark):
+    assert spark.sparkContext.uiWebUrl is None
+    assert spark.conf.get("spark.driver.bindAddress") == "127.0.0.1"
+    proc = getattr(spark.sparkContext._gateway, "proc", None)
+    import sys
+
+    if proc is None or not sys.platform.startswith("linux"):
+        pytest.skip("the JVM's sockets are read from /proc")
+    addresses = _listening(proc.pid)
+    loopback = {"0100007F", "0000000000000000FFFF00000100007F", "00000000000000000000000001000000"}
+    assert addresses and set(addresses) <= loopback, addresses

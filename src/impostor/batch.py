@@ -43,6 +43,10 @@ FINDING_COLUMNS = ("id", "name", "decision", "score", "category", "target", "rea
 TOP_TARGETS = 20
 
 
+class StateError(InputError):
+    """A run that would leave the state inconsistent; it is stopped before anything is written."""
+
+
 def _pyarrow():
     try:
         import pyarrow as pa
@@ -63,6 +67,7 @@ class BatchOptions:
     updated_column: str | None = None
     full: bool = False  # screen everything, whatever the state says
     workers: int = 1
+    restart: bool = False  # discard an unfinished run instead of resuming it
 
 
 @dataclass
@@ -74,6 +79,7 @@ class RunReport:
     rows: int = 0
     screened: int = 0
     resumed: int = 0  # screened by an earlier, killed attempt of this run
+    discarded: str | None = None  # an unfinished run over another snapshot, given up
     full: bool = False
     decisions: Counter = field(default_factory=Counter)
     categories: Counter = field(default_factory=Counter)
@@ -89,7 +95,7 @@ class RunReport:
             "decisions": {d: self.decisions.get(d, 0) for d in ("block", "review", "pass")},
             "categories": dict(self.categories.most_common()),
             "top_targets": [{"target": t, "accounts": n} for t, n in self.targets.most_common(TOP_TARGETS)],
-            "new_findings": self.new_findings, "seconds": round(self.seconds, 2),
+            "new_findings": self.new_findings, "discarded_run": self.discarded, "seconds": round(self.seconds, 2),
             "names_per_min": round(self.rows / self.seconds * 60) if self.seconds else None,
             "screened_per_min": round((self.screened) / self.seconds * 60) if self.seconds else None,
         }
@@ -108,17 +114,30 @@ class State:
     def pending_dir(self, run_id: str) -> Path:
         return self.dir / "pending" / run_id
 
-    def run_to_resume(self, lexicon_version: str, snapshot: str) -> str | None:
-        """The id of an unfinished run over the same snapshot (see snapshot_identity) with the same lexicons."""
+    def start(self, plan: dict[str, Any], restart: bool = False) -> str:
+        """The id of this run.  An unfinished run over the same snapshot is resumed from its pending chunks when its
+        plan is this one, and refused otherwise (unless ``restart`` discards it): chunks cut and screened under other
+        options would leave accounts twice or missing in the state.  An unfinished run over another snapshot (last
+        night's, killed; tonight's export is here) can never be resumed: it is discarded, and ``discarded`` names
+        it."""
         running = self.meta.get("running")
-        if running and running.get("lexicon_version") == lexicon_version and running.get("snapshot") == snapshot:
-            return running["run_id"]
-        return None
-
-    def begin(self, run_id: str, lexicon_version: str, snapshot: str) -> None:
+        self.discarded: str | None = None
+        if running:
+            then = running.get("plan")
+            if then == plan:
+                return running["run_id"]
+            same_snapshot = isinstance(then, dict) and then.get("snapshot") == plan["snapshot"]
+            if same_snapshot and not restart:
+                raise InputError(f"{self.dir.parent}: run {running.get('run_id')} did not finish, and was started "
+                                 f"{plan_difference(then, plan)}; run the same command again to resume it, or add "
+                                 "--restart to discard what it screened")
+            self.discarded = str(running.get("run_id"))
+            shutil.rmtree(self.pending_dir(self.discarded), ignore_errors=True)
+        run_id = new_run_id()
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.meta["running"] = {"run_id": run_id, "lexicon_version": lexicon_version, "snapshot": snapshot}
+        self.meta["running"] = {"run_id": run_id, "plan": plan}
         self._write_meta()
+        return run_id
 
     def finish(self, report: RunReport, watermark: str | None) -> None:
         self.meta.pop("running", None)
@@ -132,6 +151,36 @@ class State:
         tmp = self.meta_path.with_suffix(".json.partial")
         tmp.write_text(json.dumps(self.meta, indent=2, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, self.meta_path)
+
+
+def run_plan(options: BatchOptions, lexicon_version: str, engine: str, state: State, chunking: int
+             ) -> dict[str, Any]:
+    """Everything that decides which accounts a run screens and how it cuts them into saved chunks: a killed run
+    is resumed only under the very same plan.  The lexicon version stands for every setting that decides a
+    verdict (lexicons, registries, allow- and denylist, overrides, disabled categories)."""
+    runs = state.meta.get("runs") or [{}]
+    return {"snapshot": snapshot_identity(options.snapshot), "lexicon_version": lexicon_version, "engine": engine,
+            "full": options.full, "id_column": options.id_column, "name_column": options.name_column,
+            "updated_column": options.updated_column, "chunking": chunking,
+            "state": [runs[-1].get("run_id"), state.meta.get("watermark"), state.accounts.exists()]}
+
+
+_PLAN_WORDS = {"lexicon_version": "with other lexicons or settings (lexicon version {then}, now {now})",
+               "engine": "with --engine {then}", "full": "{then_full}", "id_column": "with --id-column {then}",
+               "name_column": "with --column {then}", "updated_column": "with --updated-column {then}",
+               "chunking": "by another version of impostor", "state": "against another state"}
+
+
+def plan_difference(then: dict[str, Any] | None, now: dict[str, Any]) -> str:
+    """How an unfinished run's plan differs from this one's, in the words of the command line."""
+    if not isinstance(then, dict):
+        return "by another version of impostor"
+    for key, words in _PLAN_WORDS.items():
+        if then.get(key) != now.get(key):
+            return words.format(then=then.get(key), now=now.get(key),
+                                then_full="with --full (this run: without)" if then.get(key) else
+                                "without --full (this run: with)")
+    return "with other options"
 
 
 def snapshot_identity(path: Path) -> str:
@@ -201,10 +250,10 @@ def run_local(detector: Detector, options: BatchOptions,
     state = State(options.out)
     version = detector.lexicon_version
     snapshot_label = str(options.snapshot)
-    run_id = state.run_to_resume(version, snapshot_identity(options.snapshot)) or new_run_id()
+    run_id = state.start(run_plan(options, version, "local", state, SCREEN_CHUNK), options.restart)
     full = options.full or state.meta.get("lexicon_version") != version or not state.accounts.exists()
-    report = RunReport(run_id, version, snapshot_label, "local", rows=snapshot.num_rows, full=full)
-    state.begin(run_id, version, snapshot_identity(options.snapshot))
+    report = RunReport(run_id, version, snapshot_label, "local", rows=snapshot.num_rows, full=full,
+                       discarded=state.discarded)
     schema = verdict_schema(pa)
 
     # 1. Join with the state: what is unchanged keeps its verdict.
@@ -246,10 +295,21 @@ def run_local(detector: Detector, options: BatchOptions,
     # 3. The new state: unchanged rows as they were, plus every screened chunk of this run.
     kept = pa.table({"id": unchanged.column("id"), "name": unchanged.column("name"),
                      **{c: unchanged.column(f"prev_{c}") for c in VERDICT_COLUMNS}}).cast(schema)
-    screened = [pq.read_table(pending / f"{start:012d}.parquet", schema=schema) for start, _ in chunks]
+    screened = [_saved_chunk(pending / f"{start:012d}.parquet", to_screen.slice(start, end - start), schema)
+                for start, end in chunks]
     accounts = pa.concat_tables([kept, *screened]).sort_by("id")
     _finish(options.out, state, accounts, report, started, _max_updated(snapshot, pc))
     return report
+
+
+def _saved_chunk(path: Path, part, schema):
+    """A chunk of this run read back, checked to hold exactly the accounts of ``part``, the slice it was cut as."""
+    _, _, _, pq = _pyarrow()
+    saved = pq.read_table(path, schema=schema)
+    if not saved.column("id").equals(part.column("id")):
+        raise StateError(f"{path} does not hold the accounts this run screens there; nothing was written (run "
+                         "again with --restart)")
+    return saved
 
 
 def _screened_rows(part, verdicts: list[dict[str, Any]], version: str, run_id: str) -> list[dict[str, Any]]:
@@ -278,9 +338,17 @@ def _finish(out: Path, state: State, accounts, report: RunReport, started: float
     """Findings, report and the new state from the accounts table of a local run."""
     pa, pc, _, pq = _pyarrow()
     flagged = accounts.filter(pc.is_in(accounts.column("decision"), pa.array(list(FLAGGED))))
+    check_unique_ids(accounts.num_rows, pc.count_distinct(accounts.column("id")).as_py(), state.accounts)
     write_outputs(out, flagged, dict(zip(*_value_counts(accounts.column("decision")))), report, started)
     _atomic(state.accounts, lambda p: pq.write_table(accounts, p))
     state.finish(report, watermark)
+
+
+def check_unique_ids(rows: int, distinct: int, path: Path) -> None:
+    """The state holds each account once: a new state that would not is refused before anything is written."""
+    if rows != distinct:
+        raise StateError(f"{path}: the new state would hold {rows - distinct:,} account id(s) more than once; "
+                         "nothing was written (a bug: please report it)")
 
 
 def write_outputs(out: Path, flagged, decisions: dict[str, int], report: RunReport, started: float) -> None:

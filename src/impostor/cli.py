@@ -24,7 +24,9 @@ from .config import Settings, find_config, load_settings
 from .decide import BLOCK, PASS, REVIEW
 from .detector import Detector
 from .lexicon import LexiconError, read_manifest
+from .lists import ListError
 from .parallel import WorkerDied
+from .serve import ListenError
 from .records import INPUT_FORMATS, OUTPUT_FORMATS, InputError, InputOptions, Sink
 from .scan import FAIL_ON, ONLY, Progress, input_size, output_fields, run_scan
 
@@ -39,6 +41,19 @@ class UsageProblem(click.ClickException):
 
 class Terminated(BaseException):
     """SIGTERM: unwinds like Ctrl-C, so that partial output is removed and workers are stopped."""
+
+
+class PipeClosed(BaseException):
+    """The reader of standard output went away (``| head``).  A BaseException, so that click's own handling of a
+    broken pipe (which exits 1, the status that means "found something") never sees it."""
+
+
+class Commands(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise PipeClosed() from None
 
 
 def detector_options(command: Callable) -> Callable:
@@ -80,7 +95,7 @@ def _bulk_gc() -> None:
     gc.set_threshold(BULK_GC_THRESHOLD, 50, 100)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="impostor", message=f"%(prog)s %(version)s ({kernel.NAME} kernel)")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True), default=None,
               help="Settings file (default: ./impostor.toml when present).")
@@ -198,6 +213,8 @@ def scan(files: tuple[str, ...], input_format: str | None, column: str | None, i
     meter = Progress(sys.stderr, input_size(inputs)) if show_progress else None
     _terminate_on_sigterm()
     with Sink(output, fmt, fields) as sink:
+        for notice in sink.notices:
+            click.echo(f"impostor: {notice}", err=True)
         summary = run_scan(detector, inputs, input_options, sink, workers=workers, only=only, progress=meter)
     if not quiet:
         for line in summary.lines():
@@ -224,6 +241,8 @@ def _terminate_on_sigterm() -> None:
 @click.option("--updated-column", default=None, help="Column holding when the account last changed (ISO text); "
               "rows updated after the last run are screened again.")
 @click.option("--full", is_flag=True, help="Screen every account, whatever the state says.")
+@click.option("--restart", is_flag=True, help="Discard what an unfinished (killed) run screened instead of resuming "
+              "it; needed when that run was started with other options.")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
               help="Where to screen: this machine, or Spark (pip install 'impostor[spark]').")
 @click.option("--workers", "-j", type=click.IntRange(min=0), default=1, show_default=True,
@@ -231,7 +250,7 @@ def _terminate_on_sigterm() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
 @detector_options
 def batch(snapshot: str, out: str, id_column: str, name_column: str, updated_column: str | None, full: bool,
-          engine: str, workers: int, quiet: bool, **options: Any) -> None:
+          restart: bool, engine: str, workers: int, quiet: bool, **options: Any) -> None:
     """Screen an account SNAPSHOT (Parquet or CSV/TSV with id and name columns), re-screening only accounts that
     are new or changed since the last run into --out (everything when the lexicons or settings changed)."""
     from .batch import BatchOptions, run_local
@@ -239,7 +258,8 @@ def batch(snapshot: str, out: str, id_column: str, name_column: str, updated_col
     settings = _settings(**options)
     detector = settings.detector()
     _bulk_gc()
-    batch_options = BatchOptions(Path(snapshot), Path(out), id_column, name_column, updated_column, full, workers)
+    batch_options = BatchOptions(Path(snapshot), Path(out), id_column, name_column, updated_column, full, workers,
+                                 restart)
     _terminate_on_sigterm()
     if engine == "spark":
         from .spark import run_spark
@@ -254,6 +274,9 @@ def batch(snapshot: str, out: str, id_column: str, name_column: str, updated_col
                    f"unchanged in {report.seconds:.1f} s; block {summary['decisions']['block']:,}, review "
                    f"{summary['decisions']['review']:,}, {report.new_findings:,} new findings", err=True)
         click.echo(f"  {Path(out) / 'findings.parquet'}, findings.csv, report.json, report.html", err=True)
+        if report.discarded:
+            click.echo(f"  run {report.discarded} had not finished and was over another snapshot: it was discarded",
+                       err=True)
 
 
 # -- lexicon ----------------------------------------------------------------------------------------------------------
@@ -276,8 +299,8 @@ def lexicon_list(**options: Any) -> None:
         click.echo("\t".join((_shown_path(table.path, detector), kind, str(table.rows),
                               table.meta.get("source", ""), table.meta.get("version", ""),
                               table.meta.get("licence", ""))))
-    for table in detector.tables.sources:
-        click.echo("\t".join((_shown_path(table.path, detector), "characters", str(table.rows),
+    for table, kind in [*((t, "characters") for t in detector.tables.sources), (detector.words.source, "words")]:
+        click.echo("\t".join((_shown_path(table.path, detector), kind, str(table.rows),
                               table.meta.get("source", ""), table.meta.get("version", ""),
                               table.meta.get("licence", ""))))
 
@@ -328,6 +351,7 @@ def lexicon_stats(as_json: bool, **options: Any) -> None:
 def lexicon_validate(**options: Any) -> None:
     """Load everything (lexicons, your registries, allow- and denylist, config); exit 2 naming the first problem."""
     detector = _detector(**options)
+    detector.words.load()  # read when first needed elsewhere: validated here now
     files = len(detector.registry.sources)
     click.echo(f"ok: {files} registry files, {len(detector.registry.forms):,} protected names, "
                f"lexicon version {detector.lexicon_version}")
@@ -373,27 +397,6 @@ def lexicon_show(category: str, **options: Any) -> None:
 
 
 # -- review decisions -------------------------------------------------------------------------------------------------
-def _append_rows(path: Path, rows: list[dict[str, str]]) -> None:
-    """Append rows to a TSV list under its own header (created with the columns of ``rows`` when new); tabs and
-    newlines inside values become spaces."""
-    columns = list(rows[0])
-    if path.exists() and path.stat().st_size > 0:
-        header = next((line.rstrip("\r\n") for line in path.read_text(encoding="utf-8").splitlines()
-                       if line.strip() and not line.startswith("#")), "")
-        existing = header.split("\t") if header else []
-        needed = [c for c in columns[:2] if c not in existing and any(row[c] for row in rows)]
-        if needed:
-            raise UsageProblem(f"{path}: its header has no column {needed[0]!r} (columns: {', '.join(existing)})")
-        columns, new = existing, False
-    else:
-        new = True
-    with open(path, "a", encoding="utf-8", newline="\n") as out:
-        if new:
-            out.write("# review decisions appended by `impostor allow` / `impostor deny`\n")
-            out.write("\t".join(columns) + "\n")
-        out.writelines("\t".join(" ".join(row.get(c, "").split()) for c in columns) + "\n" for row in rows)
-
-
 def _decision_file(kind: str, file: str | None) -> Path:
     settings = _settings()
     configured = settings.allowlist if kind == "allowlist" else settings.denylist
@@ -404,6 +407,16 @@ def _decision_file(kind: str, file: str | None) -> Path:
     return configured
 
 
+def _list_normalizer():
+    """The normalizer a list's names are read with (the configured lexicons' character tables)."""
+    from .chars import CharTables
+    from .lexicon import default_lexicon_dir
+    from .normalize import Normalizer
+
+    lexicons = _settings().lexicons or default_lexicon_dir()
+    return Normalizer(CharTables(Path(lexicons) / "chars"))
+
+
 @cli.command()
 @click.argument("names", nargs=-1)
 @click.option("--account-id", default=None, help="Allow this account (under NAMES only, or under any name if none).")
@@ -412,12 +425,14 @@ def _decision_file(kind: str, file: str | None) -> Path:
               "[default: the config's allowlist]")
 def allow(names: tuple[str, ...], account_id: str | None, note: str, file: str | None) -> None:
     """Record a review decision: NAMES pass (for ACCOUNT-ID only, or for everyone without it)."""
+    from .lists import append_allowed
+
     if not names and not account_id:
         raise UsageProblem("give NAMES, --account-id, or both")
     path = _decision_file("allowlist", file)
     today = datetime.date.today().isoformat()
     rows = [{"account_id": account_id or "", "name": name, "note": note, "added": today} for name in names or [""]]
-    _append_rows(path, rows)
+    append_allowed(path, rows, _list_normalizer())
     click.echo(f"{path}: {len(rows)} row(s) added", err=True)
 
 
@@ -429,9 +444,12 @@ def allow(names: tuple[str, ...], account_id: str | None, note: str, file: str |
               "[default: the config's denylist]")
 def deny(names: tuple[str, ...], account_id: str | None, note: str, file: str | None) -> None:
     """Record a review decision: NAMES (of closed accounts) are blocked from now on, under any variant."""
+    from .lists import append_denied
+
     path = _decision_file("denylist", file)
     today = datetime.date.today().isoformat()
-    _append_rows(path, [{"name": n, "account_id": account_id or "", "note": note, "added": today} for n in names])
+    append_denied(path, [{"name": n, "account_id": account_id or "", "note": note, "added": today} for n in names],
+                  _list_normalizer())
     click.echo(f"{path}: {len(names)} row(s) added", err=True)
 
 
@@ -468,7 +486,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         click.echo(f"impostor: error: {exc.format_message()}", err=True)
         code = exc.exit_code
-    except (LexiconError, InputError, WorkerDied) as exc:
+    except (LexiconError, InputError, WorkerDied, ListError, ListenError) as exc:
         click.echo(f"impostor: error: {exc}", err=True)
         code = EXIT_ERROR
     except (click.exceptions.Abort, KeyboardInterrupt):
@@ -477,9 +495,11 @@ def main(argv: list[str] | None = None) -> None:
     except Terminated:
         click.echo("impostor: terminated", err=True)
         code = EXIT_TERMINATED
-    except BrokenPipeError:
-        # The reader went away (| head): not an error of ours; silence the interpreter's own complaint too.
-        sys.stderr = open(os.devnull, "w")
+    except (PipeClosed, BrokenPipeError):
+        # The reader went away (| head): not an error of ours.  Standard output goes to /dev/null from here, so
+        # that the interpreter's last flush at exit does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         code = 0
     except Exception as exc:  # a bug of ours: one line, not a traceback, unless asked for
         if os.environ.get("IMPOSTOR_DEBUG"):

@@ -26,6 +26,7 @@ from typing import Any
 
 from .detector import SETTING_SECTIONS, Detector
 from .lexicon import LexiconError, load_config
+from .scoring import check_settings
 
 CONFIG_NAME = "impostor.toml"
 COMMAND_SECTIONS = ("scan", "check", "explain", "serve", "batch")
@@ -76,9 +77,11 @@ def parse_assignment(text: str) -> tuple[str, str, float]:
         raise LexiconError("--set", None, f"expected SECTION.KEY=NUMBER with SECTION one of "
                                           f"{', '.join(SETTING_SECTIONS)}, got {text!r}")
     try:
-        return section, name, float(value)
+        number = float(value)
     except ValueError:
         raise LexiconError("--set", None, f"{key.strip()}: {value.strip()!r} is not a number") from None
+    check_settings({section: {name: number}}, "--set")
+    return section, name, number
 
 
 def find_config(explicit: str | None, use_default: bool = True) -> Path | None:
@@ -113,13 +116,7 @@ def load_settings(path: Path | None) -> Settings:
             raise LexiconError(path, None, f"{key} must be a list of strings")
         return value
 
-    overrides: dict[str, dict[str, float]] = {}
-    for section in SETTING_SECTIONS:
-        values = data.get(section, {})
-        if not isinstance(values, dict) or not all(isinstance(v, (int, float)) for v in values.values()):
-            raise LexiconError(path, None, f"[{section}] must hold numbers")
-        if values:
-            overrides[section] = {k: float(v) for k, v in values.items()}
+    overrides = check_settings({s: data[s] for s in SETTING_SECTIONS if s in data}, str(path))
     commands = {}
     for section in COMMAND_SECTIONS:
         values = data.get(section, {})

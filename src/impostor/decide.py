@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -21,6 +22,7 @@ from .normalize import HAN, Normalized, Token
 from .records import escape_jsonl
 from .registry import Form, Pattern, RegionName, Registry, Word
 from .scoring import DELETED, IDENTICAL, INSERTED, LOOKALIKE, REPEATED, Alignment, Costs
+from .segment import Words
 
 _json_string = json.encoder.encode_basestring  # a str as JSON, as json.dumps(..., ensure_ascii=False) writes it
 BLOCK, REVIEW, PASS = "block", "review", "pass"
@@ -111,6 +113,11 @@ class Evidence:
     def words(self) -> WordHits:
         return self.find_words(self.normalized.variant) if self.find_words is not None else WordHits()
 
+    @cached
+    def word_texts(self) -> tuple[str | None, ...]:
+        """Per token, what the word list reads: a Han character, or None (any other token is a word boundary)."""
+        return tuple(t.text if t.kind == HAN else None for t in self.normalized.tokens)
+
     @property
     def patterns(self) -> list[tuple[Hit, Pattern, RegionName]]:
         return self.words.patterns
@@ -130,8 +137,9 @@ class Evidence:
 
 class Decider:
     def __init__(self, registry: Registry, costs: Costs, scores: dict[str, float],
-                 disabled: frozenset[str] = frozenset()) -> None:
+                 disabled: frozenset[str] = frozenset(), words: Words | None = None) -> None:
         self.registry = registry
+        self.words = words  # where the words of a name begin and end (None: every stretch stands)
         self.disabled = disabled  # categories never reported
         self.costs = costs
         self.scores = scores
@@ -145,8 +153,10 @@ class Decider:
         self.person_suffixes = sorted((w.text.replace(PERSON_SLOT, "") for w in registry.affixes.values()
                                        if w.text.endswith(PERSON_SLOT)), key=len, reverse=True)
 
-    def decide(self, evidence: Evidence) -> Verdict:
-        signals = list(self._entity_signals(evidence))
+    def decide(self, evidence: Evidence, dropped: list | None = None) -> Verdict:
+        """The verdict on the evidence; ``dropped`` (a list), when given, receives (form, alignment, why) for each
+        registry name placed within budget that decided nothing."""
+        signals = list(self._entity_signals(evidence, dropped))
         if evidence.initials:
             signals += self._initials_signals(evidence)
         if self.disabled:
@@ -170,12 +180,17 @@ class Decider:
         return Verdict(name, best.decision, best.score, best.category, best.target, reasons)
 
     # -- imitation of a specific body -------------------------------------------------------------------------------
-    def _entity_signals(self, evidence: Evidence):
+    def _entity_signals(self, evidence: Evidence, dropped: list | None = None):
+        """The block and review signals of the registry names placed in the name; ``dropped`` (a list), when given,
+        is told why each placement within budget gives none (for explanations)."""
         tokens = evidence.normalized.tokens
         alignments = evidence.alignments
         # A name that is exactly some registry name is that name, even if it is a near form of another one
         # (市场监管局 is the generic local office, not a clipped 市场监管总局).
         exact = [(f, a) for f, a in alignments if a.cost == 0 and a.start == 0 and a.end == len(tokens)]
+        if exact and dropped is not None:
+            dropped += [(f, a, f"the name is exactly the registry name {exact[0][0].text}") for f, a in alignments
+                        if (f, a) not in exact and a.cost <= self.costs.budget(f.length) + 1e-9]
         nearest: tuple[float, Form] | None = None  # the closest registry name over budget, for a pass's reason
         affixes: dict[tuple[int, int], list[str] | None] = {}  # by span: rival registry names often share one
         costs = self.costs
@@ -188,6 +203,8 @@ class Decider:
             # What the placement means decides first; its reasons are written only for a placement that means
             # something (a name near many registry names has many placements that do not).
             if form.weak:
+                if not self._stands(evidence, alignment, form, dropped):
+                    continue
                 decision, score, first, last = (REVIEW, min(score, self.scores["weak_name"]),
                                                 f"carries {form.text}, a name local bodies share "
                                                 f"({form.body.name} and others)", [])
@@ -195,17 +212,63 @@ class Decider:
                 decision, first, last = BLOCK, self._imitation_reason(form), around
             elif {op.channel for op in alignment.ops} & EVASIVE_CHANNELS:
                 decision, first, last = BLOCK, self._imitation_reason(form), ["disguised name inside a longer name"]
-            elif form.length >= 3 and not alignment.disguised:
+            elif not alignment.disguised:
+                # Any protected name carried, short forms (央视, 华为) too: the rule sends it to a person.
+                if not self._stands(evidence, alignment, form, dropped):
+                    continue
                 decision, score, first, last = (REVIEW, min(score, self.scores["carried_name"]),
                                                 f"carries the name {form.text} ({form.body.name}, "
                                                 f"{form.body.category})", [])
             else:
+                if dropped is not None:
+                    channels = sorted({op.channel for op in alignment.ops if op.channel != IDENTICAL})
+                    dropped.append((form, alignment, f"changed ({', '.join(channels)}) and inside a longer name "
+                                                     "that is not affixes: only look-alikes count there"))
                 continue
             yield Signal(decision, score, form.body.category, form.body.name, (first,), alignment.end - alignment.start,
                          partial(self._placement_reasons, evidence.normalized, alignment, last))
         if nearest is not None:
             score, form = nearest
             yield Signal(PASS, score, None, None, (f"nearest registry name {form.body.name} ({score:.2f})",))
+
+    def _stands(self, evidence: Evidence, alignment: Alignment, form: Form, dropped: list | None) -> bool:
+        """Whether a carried registry name counts: it stands as a word of the name, or the word it is part of is an
+        official one too, or that word is the name with affixes or followed by another word (a compound).  山海关胡杨林 reads
+        山海关 / 胡杨林, so 海关 is not carried; 最高法院 reads 最高 / 法院, but 法院 is an official word, so 最高法 is;
+        央视春晚 is one word, 央视 + 春晚.  ``dropped`` is told when it does not count."""
+        words = self.words
+        texts = evidence.word_texts
+        start, end = alignment.start, alignment.end
+        if words is None or words.stands(texts, start, end):
+            return True
+        reading = words.segment(texts)
+        variant = [t.text for t in evidence.normalized.tokens]
+        for a, b in reading:
+            if b <= start or a >= end or (a >= start and b <= end):
+                continue  # beside the stretch, or inside it
+            word = "".join(variant[a:b])
+            if word in self.official_words or word in words.organisations:
+                return True
+            if a <= start and end <= b:
+                before, after = "".join(variant[a:start]), "".join(variant[end:b])
+                if self._split((before, True)) is not None and self._split((after, False)) is not None:
+                    return True  # the name and affixes around it, read as one word (中国解放军)
+                if not alignment.disguised and not before and len(after) >= 2 and words.is_word(after):
+                    # The name, then another word, read as one compound (央视春晚, 人大代表): the name qualifies what
+                    # follows.  A word ending in the name is something else (实事求是 is an idiom, not 求是).
+                    return True
+        if dropped is not None:
+            shown = " / ".join("".join(t.source for t in evidence.normalized.tokens[a:b]) for a, b in reading)
+            dropped.append((form, alignment, f"not a word of the name here: it reads {shown}"))
+        return False
+
+    @cached
+    def official_words(self) -> frozenset[str]:
+        """Registry names, keywords and titles, in variant form: a word of the name that is one of them is no
+        ordinary word that a carried name merely shares characters with."""
+        registry = self.registry
+        forms = ("".join([t.text for t in form.tokens]) for form in registry.forms)
+        return frozenset(itertools.chain(forms, registry.keywords, registry.titles))
 
     def _initials_signals(self, evidence: Evidence):
         tokens = evidence.normalized.tokens

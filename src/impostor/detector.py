@@ -25,13 +25,15 @@ from .lexicon import LexiconError, custom_registry, default_lexicon_dir, denylis
 from .memo import Memo
 from .normalize import LATIN, Normalized, Normalizer
 from .registry import Registry, build_registry
-from .scoring import NEAR_LOOKALIKE, SYNONYM, Costs, Scorer, Substitutes
+from .segment import Words
+from .scoring import NEAR_LOOKALIKE, SETTINGS, SYNONYM, Costs, Scorer, Substitutes, check_settings
 
 MIN_INITIALS = 3
 _LETTER = re.compile("[a-z]")  # Latin letters in a variant form (folded to lower case)
 RECENT_NAMES = 1 << 18  # verdicts kept for repeated names; the memo is emptied when full
-SETTING_SECTIONS = ("costs", "scores")  # the sections of scoring.toml that overrides may change
+SETTING_SECTIONS = tuple(SETTINGS)  # the sections of scoring.toml that overrides may change
 TRUNCATED = "truncated"  # the status of a name longer than the normalizer reads
+WORDS_FILE = "words/jieba.tsv"  # the word list that places word boundaries (segment.py)
 LEXICON_SUFFIXES = (".tsv", ".toml", ".txt")  # what the lexicon version hashes: data, not the scripts beside it
 
 
@@ -68,15 +70,12 @@ class Detector:
         - ``disabled``: categories never reported (``profession``, ``region``, ...).
         """
         self.lexicon_dir = Path(lexicons) if lexicons is not None else default_lexicon_dir()
-        config = load_config(self.lexicon_dir / "scoring.toml")
-        overrides = {section: dict(values) for section, values in (overrides or {}).items()}
+        scoring_path = self.lexicon_dir / "scoring.toml"
+        config = check_settings(load_config(scoring_path), str(scoring_path), complete=True)
+        overrides = check_settings({section: dict(values) for section, values in (overrides or {}).items()},
+                                   "overrides")
         for section, values in overrides.items():
-            if section not in SETTING_SECTIONS:
-                raise LexiconError("overrides", None, f"unknown section {section!r}; one of {', '.join(SETTING_SECTIONS)}")
-            unknown = sorted(set(values) - set(config.get(section, {})))
-            if unknown:
-                raise LexiconError("overrides", None, f"unknown {section} setting(s): {', '.join(unknown)}")
-            config.setdefault(section, {}).update(values)
+            config[section].update(values)
         self.costs = Costs.from_config(config.get("costs", {}))
         self.tables = CharTables(self.lexicon_dir / "chars")
         self.normalizer = Normalizer(self.tables)
@@ -97,8 +96,9 @@ class Detector:
         self.allowlist = Allowlist.load(allowlist, self._variant) if allowlist is not None else Allowlist()
         self.disabled = frozenset(disabled)
         self._recent: Memo[str, Verdict] = Memo(RECENT_NAMES)
+        self.words = Words(self.lexicon_dir / WORDS_FILE)
         self.decider = Decider(self.registry, self.costs, {k: float(v) for k, v in config.get("scores", {}).items()},
-                               self.disabled)
+                               self.disabled, self.words)
         self.lexicon_version = self._version(overrides)
         # What another process needs to build the same Detector (parallel workers that spawn rather than fork).
         self.options = dict(lexicons=self.lexicon_dir, allowlist=self.allowlist_path, registries=self.registry_paths,

@@ -32,6 +32,9 @@ def explain(detector: Detector, name: str, account_id: str | None = None) -> lis
                   f"{t.text}[{t.kind}{'' if t.visual == t.text else ' ~' + t.visual}"
                   f"{' ' + '/'.join(t.readings) if t.readings and t.kind != 'syllable' else ''}]"
                   for t in normalized.tokens)]
+    dropped: list = []
+    detector.decider.decide(evidence, dropped)
+    why_dropped = {(form.id, a.start, a.end, a.cost): why for form, a, why in dropped}
     lines += ["", f"3. candidates from the key-bigram search: {len(evidence.alignments)}"]
     ranked = sorted(evidence.alignments, key=lambda fa: detector.costs.score(fa[1].cost, fa[0].length), reverse=True)
     for form, alignment in ranked:
@@ -42,6 +45,9 @@ def explain(detector: Detector, name: str, account_id: str | None = None) -> lis
         lines.append(f"   {form.text:<12} → {form.body.name} ({form.body.category}{', weak' if form.weak else ''}): "
                      f"cost {alignment.cost:.2f} / budget {budget:.2f} ({flag}), score {score:.2f}, "
                      f"tokens {alignment.start}–{alignment.end}: {ops}")
+        why = why_dropped.get((form.id, alignment.start, alignment.end, alignment.cost))
+        if why is not None:
+            lines.append(f"      dropped: {why}")
     for start, end, forms in evidence.initials:
         lines.append(f"   initials {''.join(t.text for t in normalized.tokens[start:end])} → "
                      + ", ".join(f.body.name for f in forms))

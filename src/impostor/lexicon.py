@@ -56,6 +56,14 @@ class Source(NamedTuple):
     rows: int
 
 
+def header_key(line: str) -> tuple[str, str] | None:
+    """``# source: …``, ``# version: …`` or ``# licence: …`` (or ``license``) as (key, value); None otherwise."""
+    found = _HEADER_KEY.match(line)
+    if found is None:
+        return None
+    return found.group(1).lower().replace("license", "licence"), line[found.end():].strip()
+
+
 def decode_field(text: str) -> str:
     """A field is literal text, or ``U+XXXX`` code points (space-separated) for characters one cannot see."""
     if _CODEPOINTS.match(text):
@@ -87,10 +95,9 @@ def read_table(path: Path | str, required: tuple[str, ...] = (), codepoints: boo
         if not line.strip():
             continue
         if line.startswith("#"):
-            header_key = _HEADER_KEY.match(line) if columns is None else None
-            if header_key:
-                key = header_key.group(1).lower().replace("license", "licence")
-                meta.setdefault(key, line[header_key.end():].strip())
+            found = header_key(line) if columns is None else None
+            if found is not None:
+                meta.setdefault(*found)
             continue
         cells = line.split("\t")
         if columns is None:

@@ -32,10 +32,17 @@ PARQUET_BATCH = 65536
 TEXT_BLOCK = 1 << 20
 BATCH = 4096  # records per list from the record-at-a-time readers (CSV, TSV, JSONL, Parquet)
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: temporary files are not locked
+    fcntl = None  # type: ignore[assignment]
+
 T = TypeVar("T")
 
 # Per-record statuses
 OK, EMPTY, INVALID_ENCODING, INVALID_JSON, MISSING_COLUMN = "ok", "empty", "invalid-encoding", "invalid-json", "missing-column"
+BAD_QUOTE = "bad-quote"  # a CSV/TSV record whose quotes do not pair up: read from its first line alone
+_SURROGATES = re.compile("[\ud800-\udfff]")  # what a JSON \ud800 escape decodes to: no character at all
 
 
 class InputError(Exception):
@@ -238,14 +245,54 @@ class _Columns:
         return header.index(column)
 
 
+class _Lines:
+    """The physical lines of a delimited file as the csv reader takes them: counted, with the lines of the record
+    being read kept (``taken``), so that a record that does not parse can give them back to be read again."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self._next = iter(text).__next__
+        self.given_back: list[str] = []  # lines to read again, last first
+        self.taken: list[str] = []
+        self.count = 0  # lines read so far, less those given back
+
+    def __iter__(self) -> "_Lines":
+        return self
+
+    def __next__(self) -> str:
+        line = self.given_back.pop() if self.given_back else self._next()
+        self.taken.append(line)
+        self.count += 1
+        return line
+
+    def give_back(self, lines: list[str]) -> None:
+        self.given_back += reversed(lines)
+        self.count -= len(lines)
+
+
 def _delimited(stream: IO[bytes], label: str, options: InputOptions, fmt: str) -> Iterator[Record]:
+    """The records of a CSV or TSV file.  Quotes are read strictly: a quote that is never closed, or text after a
+    closing quote, would otherwise make one record of every line up to the next quote (or the end of the file),
+    and those rows would be lost.  Such a record is read from its first line alone (status ``bad-quote``), and the
+    lines after it are read again as records of their own: one record per line where the quoting is broken."""
     csv.field_size_limit(sys.maxsize)  # a megabyte-long name is a row to screen, not a reason to stop
+    delimiter = "," if fmt == "csv" else "\t"
     text = io.TextIOWrapper(stream, encoding=options.encoding, errors="surrogateescape", newline="")
-    reader = csv.reader(text, delimiter="," if fmt == "csv" else "\t")
+    lines = _Lines(text)
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
     columns: _Columns | None = None
-    line = 1
-    for cells in reader:
-        start, line = line, reader.line_num + 1
+    while True:
+        start = lines.count + 1
+        lines.taken = []
+        quoting = OK
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            first, rest = lines.taken[0], lines.taken[1:]
+            lines.give_back(rest)
+            cells = _lenient_cells(first, delimiter)
+            quoting = BAD_QUOTE
         if columns is None:
             if start == 1 and cells and cells[0].startswith("\ufeff"):
                 cells[0] = cells[0][1:]
@@ -259,7 +306,17 @@ def _delimited(stream: IO[bytes], label: str, options: InputOptions, fmt: str) -
         name, status = _cell(cells, columns.name)
         if columns.id is not None and record_id is None:
             status = MISSING_COLUMN
+        if quoting != OK and status in (OK, EMPTY):
+            status = quoting
         yield Record(label, start, record_id, name, status)
+
+
+def _lenient_cells(line: str, delimiter: str) -> list[str]:
+    """The cells of one line read on its own, as lenient CSV readers do (an unclosed quote ends with the line)."""
+    try:
+        return next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter), [])
+    except csv.Error:  # pragma: no cover - a single line without its line break always parses leniently
+        return [line.rstrip("\r\n")]
 
 
 _UNDECODED = re.compile("[\udc80-\udcff]")  # what surrogateescape decodes undecodable bytes to
@@ -285,24 +342,31 @@ def _jsonl(stream: IO[bytes], label: str, options: InputOptions, _fmt: str) -> I
             continue
         try:
             obj = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, a number of more than 4,300 digits, or nested too deep
             yield Record(label, number, None, "", INVALID_JSON)
             continue
         if not isinstance(obj, dict):
             yield Record(label, number, None, "", INVALID_JSON)
             continue
         record_id = _json_text(obj.get(id_field)) if id_field else None
+        if record_id is not None and _SURROGATES.search(record_id):
+            record_id, status = _SURROGATES.sub("\ufffd", record_id), INVALID_ENCODING
         if field not in obj or obj[field] is None:
             yield Record(label, number, record_id, "", MISSING_COLUMN)
             continue
         name = _json_text(obj[field]) or ""
+        if _SURROGATES.search(name):  # "\ud800": an escape of half a UTF-16 pair, which no text can hold
+            name, status = _SURROGATES.sub("\ufffd", name), INVALID_ENCODING
         yield Record(label, number, record_id, name, status if name.strip() else EMPTY)
 
 
 def _json_text(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False)
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (ValueError, RecursionError):  # pragma: no cover - whatever json.loads made, json.dumps writes
+        return None
 
 
 def _parquet(path: str, label: str, options: InputOptions) -> Iterator[Record]:
@@ -382,36 +446,78 @@ def flat(value: Any) -> Any:
     return value
 
 
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
 def delimited(rows: list[list[Any]], fmt: str) -> str:
+    """Rows as CSV or TSV text, one line per row.
+
+    CSV quotes a cell holding a comma, a quote, a line feed or a carriage return (RFC 4180).  TSV has no quoting
+    (``cut`` and ``awk`` read it by tabs and line feeds): a backslash, tab, line feed or carriage return in a cell
+    is written as ``\\``, ``\t``, ``\n`` or ``\r``, as PostgreSQL's text format and the IANA TSV convention do."""
+    if fmt == "tsv":
+        return _tsv(rows)
     buffer = io.StringIO()
-    csv.writer(buffer, delimiter="," if fmt == "csv" else "\t", lineterminator="\n").writerows(rows)
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    text = buffer.getvalue()
+    if "\r" not in text:
+        return text
+    # The csv module quotes only the characters of its line terminator: a cell holding a bare CR is written again
+    # by a writer that ends lines with CRLF (so it quotes CR too), and its line ends with LF like the others.
+    buffer, crlf_buffer = io.StringIO(), io.StringIO()
+    plain, crlf = csv.writer(buffer, lineterminator="\n"), csv.writer(crlf_buffer, lineterminator="\r\n")
+    for row in rows:
+        if any(isinstance(cell, str) and "\r" in cell for cell in row):
+            crlf_buffer.seek(0)
+            crlf_buffer.truncate()
+            crlf.writerow(row)
+            buffer.write(crlf_buffer.getvalue()[:-2] + "\n")
+        else:
+            plain.writerow(row)
     return buffer.getvalue()
+
+
+def _tsv(rows: list[list[Any]]) -> str:
+    text = "".join(["\t".join(map(str, row)) + "\n" for row in rows])
+    cells = sum(map(len, rows))
+    if "\\" not in text and "\r" not in text and text.count("\t") == cells - len(rows) \
+            and text.count("\n") == len(rows):
+        return text  # no cell held a character to escape: nearly every chunk
+    return "".join(["\t".join([str(cell).translate(_TSV_ESCAPES) for cell in row]) + "\n" for row in rows])
 
 
 class Sink:
     """Where results go: standard output, or a file written atomically (a temporary file beside it, renamed into
-    place only when everything was written; on failure it is removed and the old file, if any, stays)."""
+    place only when everything was written; on failure it is removed and the old file, if any, stays).
+
+    The temporary file (``.NAME.PID.XXXX.partial``) is locked while it is written.  One that a killed scan left
+    behind (unlocked, its process gone) is removed by the next scan to the same output; ``notices`` say so."""
 
     def __init__(self, path: str | None, fmt: str, fields: tuple[str, ...]) -> None:
         if fmt == "parquet" and path is None:
             raise InputError("Parquet output needs --output FILE")
         self.path, self.fmt, self.fields = path, fmt, fields
         self.tmp: str | None = None
+        self.notices: list[str] = []
         self._text: IO[str] | None = None
         self._parquet: Any = None
+        self._lock: int | None = None
 
     def __enter__(self) -> "Sink":
         if self.path is None:
             self._text = sys.stdout
         else:
             directory = os.path.dirname(os.path.abspath(self.path))
+            base = os.path.basename(self.path)
+            self.notices = _remove_stale_partials(directory, base)
             try:
-                fd, self.tmp = tempfile.mkstemp(prefix=f".{os.path.basename(self.path)}.", suffix=".partial",
-                                                dir=directory)
+                fd, self.tmp = tempfile.mkstemp(prefix=f".{base}.{os.getpid()}.", suffix=".partial", dir=directory)
             except OSError as exc:
                 raise InputError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a new file: nobody else holds it
             if self.fmt == "parquet":
-                os.close(fd)
+                self._lock = fd  # pyarrow opens the file itself; this descriptor only holds the lock
             else:
                 self._text = io.open(fd, "w", encoding="utf-8", newline="")
         if self.fmt in ("csv", "tsv"):
@@ -447,20 +553,67 @@ class Sink:
             assert self._text is not None
             self._text.flush()
             return
-        if self.fmt == "parquet":
-            if self._parquet is None and exc_type is None:
-                self._write_parquet([])  # an empty input still gives a readable, empty table
-            if self._parquet is not None:
-                self._parquet.close()
-        elif self._text is not None:
-            self._text.close()
-        if exc_type is None:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(self.tmp, 0o666 & ~umask)  # mkstemp made it private; the result is an ordinary file
-            os.replace(self.tmp, self.path)
-        elif self.tmp and os.path.exists(self.tmp):
-            os.unlink(self.tmp)
+        try:
+            if self.fmt == "parquet":
+                if self._parquet is None and exc_type is None:
+                    self._write_parquet([])  # an empty input still gives a readable, empty table
+                if self._parquet is not None:
+                    self._parquet.close()
+            elif self._text is not None:
+                self._text.close()
+            if exc_type is None:
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(self.tmp, 0o666 & ~umask)  # mkstemp made it private; the result is an ordinary file
+                os.replace(self.tmp, self.path)
+        finally:
+            if self.tmp and os.path.exists(self.tmp):
+                os.unlink(self.tmp)
+            if self._lock is not None:
+                os.close(self._lock)
+
+
+def _remove_stale_partials(directory: str, base: str) -> list[str]:
+    """Remove the temporary files of earlier scans to ``base`` that were killed before they could (SIGKILL, a
+    power cut): those nobody holds locked and whose process is gone.  What was found is returned as notices."""
+    prefix = f".{base}."
+    try:
+        names = [n for n in os.listdir(directory) if n.startswith(prefix) and n.endswith(".partial")]
+    except OSError:
+        return []
+    notices = []
+    for name in names:
+        path = os.path.join(directory, name)
+        pid_text = name[len(prefix):].split(".", 1)[0]
+        if pid_text.isdigit() and _process_exists(int(pid_text)):
+            notices.append(f"left {path}: process {pid_text}, which may be writing it, is still running")
+            continue
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.unlink(path)
+            notices.append(f"removed {path}, the unfinished output of a scan that was killed")
+        except OSError:  # locked: a scan is writing it now
+            notices.append(f"left {path}: another scan is writing it")
+        finally:
+            os.close(fd)
+    return notices
+
+
+def _process_exists(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # a file of this very process can only be left over from a process before it with this pid
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, but is another user's
+        return True
+    return True
 
 
 def _parquet_schema(pa, fields: tuple[str, ...]):

@@ -195,6 +195,13 @@ def build_registry(manifest: Path, normalizer: Normalizer, extra: list[FileSpec]
     return registry
 
 
+def check_entity_file(spec: FileSpec, normalizer: Normalizer) -> None:
+    """Read one file of protected names by the rules ``build_registry`` applies to it (a list about to be written
+    is checked so); raises LexiconError naming the file and line."""
+    table = read_table(spec.path, required=(spec.columns["name"],), provenance=spec.provenance)
+    _add_forms(Registry(), [(spec, table, list(table.rows))], 1, normalizer, set())
+
+
 def _cost(table: Table, lineno: int, row: dict[str, str], columns: dict[str, str]) -> float:
     text = row.get(columns.get("cost", ""), "")
     try:

@@ -25,7 +25,7 @@ from .decide import BLOCK, PASS, REVIEW, Verdict
 from .detector import RECENT_NAMES, Detector
 from .lines import LineMemo, describe_lines, row_head
 from .parallel import screen_chunks
-from .records import InputOptions, Record, Sink, input_format, read_batches, read_line_blocks
+from .records import BAD_QUOTE, InputOptions, Record, Sink, input_format, read_batches, read_line_blocks
 from .rows import ONLY, OUTPUT_FORMS, format_chunk, output_fields
 
 __all__ = ["FAIL_ON", "ONLY", "Progress", "Summary", "input_size", "output_fields", "run_scan"]
@@ -149,6 +149,9 @@ class Summary:
             out.append("  rows with a status: " + ", ".join(f"{s} {n:,}" for s, n in statuses.items()))
         if statuses.get("invalid-encoding"):
             out.append("  some rows are not in the input encoding: for GB18030 or GBK files, try --encoding gb18030")
+        if statuses.get(BAD_QUOTE):
+            out.append(f"  warning: {statuses[BAD_QUOTE]:,} CSV/TSV records have quotes that do not pair up: each was "
+                       "read from its first line alone, and the lines after it as records of their own")
         return out
 
 

@@ -35,6 +35,59 @@ Substitutes = dict[tuple[str, str], tuple[float, str]]
 
 BUDGETS_KEPT = 128
 
+# Every value of scoring.toml, with the range it must lie in (bounds included) and whether it is a whole number: the
+# file, the config file's [costs] and [scores] and --set are all checked against this one table.  A budget of 0
+# would divide by zero, a negative cost makes a worse match look better (入民日报 "imitates 人民网").
+SETTINGS: dict[str, dict[str, tuple[float, float, bool]]] = {
+    "costs": {
+        "lookalike": (0.0, 1.0, False), "pinyin": (0.0, 1.0, False), "homophone": (0.0, 1.0, False),
+        "near_homophone": (0.0, 1.0, False), "insert": (0.0, 1.0, False), "repeat": (0.0, 1.0, False),
+        "insert_min_length": (0, 64, True), "delete_base": (0.0, 2.0, False), "delete_weight": (0.0, 2.0, False),
+        "budget_per_char": (0.0, 1.0, False), "budget_offset": (-1.0, 1.0, False), "budget_min": (0.001, 1.0, False),
+        "block_score": (0.001, 1.0, False),
+    },
+    "scores": {
+        "weak_name": (0.0, 1.0, False), "carried_name": (0.0, 1.0, False), "initials": (0.0, 1.0, False),
+        "pattern": (0.0, 1.0, False), "region": (0.0, 1.0, False), "title": (0.0, 1.0, False),
+        "keyword": (0.0, 1.0, False),
+    },
+}
+
+
+def check_settings(values: Any, where: str, complete: bool = False) -> dict[str, dict[str, float]]:
+    """``values`` ({section: {key: number}}) checked against SETTINGS: every section and key known, every value a
+    number in its range (``complete``: every key present, as scoring.toml must be).  Returns them as numbers;
+    raises LexiconError naming ``where`` and the key."""
+    from .lexicon import LexiconError
+
+    if not isinstance(values, dict):
+        raise LexiconError(where, None, "settings must be a table of [costs] and [scores]")
+    checked: dict[str, dict[str, float]] = {}
+    for section, entries in values.items():
+        known = SETTINGS.get(section)
+        if known is None:
+            raise LexiconError(where, None, f"unknown section [{section}]; known: {', '.join(SETTINGS)}")
+        if not isinstance(entries, dict):
+            raise LexiconError(where, None, f"[{section}] must be a table of numbers")
+        for key, value in entries.items():
+            if key not in known:
+                raise LexiconError(where, None, f"unknown setting {section}.{key}; known: {', '.join(known)}")
+            low, high, whole = known[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise LexiconError(where, None, f"{section}.{key} must be a number, not {value!r}")
+            if whole and value != int(value):
+                raise LexiconError(where, None, f"{section}.{key} must be a whole number, not {value!r}")
+            if not low <= value <= high:  # NaN fails too
+                raise LexiconError(where, None, f"{section}.{key} = {value!r} is out of range: it must lie in "
+                                                f"[{low:g}, {high:g}]")
+            checked.setdefault(section, {})[key] = int(value) if whole else float(value)
+    if complete:
+        for section, known in SETTINGS.items():
+            missing = [key for key in known if key not in checked.get(section, {})]
+            if missing:
+                raise LexiconError(where, None, f"[{section}] lacks {', '.join(missing)}")
+    return checked
+
 
 @dataclass(frozen=True)
 class Costs:

@@ -111,12 +111,17 @@ class Handler(BaseHTTPRequestHandler):
     def _content_length(self) -> int:
         if "Transfer-Encoding" in self.headers:
             return -1  # chunked bodies are not read: /check answers 411 and the connection is closed
-        raw = self.headers.get("Content-Length")
-        if raw is None:
+        given = self.headers.get_all("Content-Length")
+        if not given:
             return 0
-        if not raw.strip().isdecimal():
-            raise RequestError(HTTPStatus.BAD_REQUEST, f"Content-Length {raw!r} is not a non-negative integer")
-        return int(raw)
+        # "5", or a repeat of one value ("5, 5", two equal headers) as RFC 9112 §6.3 allows; anything else leaves
+        # the body's end unknown, and guessing it is how requests are smuggled past a proxy: 400, and the
+        # connection is closed (the body is not drained).
+        values = {value.strip() for header in given for value in header.split(",")}
+        if len(values) != 1 or not next(iter(values)).isdecimal() or not next(iter(values)).isascii():
+            shown = ", ".join(repr(h) for h in given)
+            raise RequestError(HTTPStatus.BAD_REQUEST, f"Content-Length {shown} is not one non-negative integer")
+        return int(values.pop())
 
     # -- POST /check --------------------------------------------------------------------------------------------
     def _check(self) -> dict[str, Any]:
@@ -147,6 +152,8 @@ class Handler(BaseHTTPRequestHandler):
             raise RequestError(HTTPStatus.BAD_REQUEST, f"request body is not valid JSON: {error}") from None
         except RecursionError:
             raise RequestError(HTTPStatus.BAD_REQUEST, "request body is JSON nested too deeply") from None
+        except ValueError:  # an integer of more than sys.get_int_max_str_digits() digits
+            raise RequestError(HTTPStatus.BAD_REQUEST, "request body holds a number too long to read") from None
         return self._verdicts(payload)
 
     def _verdicts(self, payload: Any) -> dict[str, Any]:
@@ -202,7 +209,11 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """Errors raised by http.server itself (malformed request line, header too long, ...) as JSON too."""
+        """Errors raised by http.server itself (malformed request line, header too long, HTTP/2's preface, ...) as
+        JSON too, with a status line: http.server leaves the request's version at HTTP/0.9 until it has read one,
+        and would answer in HTTP/0.9, a bare body that no client reads as an error."""
+        if self.request_version == "HTTP/0.9" or not self.request_version.startswith("HTTP/1."):
+            self.request_version = "HTTP/1.1"
         self._unread = -1
         self.close_connection = True
         self._send(code, {"error": message or HTTPStatus(code).phrase})
@@ -231,10 +242,19 @@ def _text(value: Any, field: str, optional: bool = False) -> str | None:
     return value
 
 
+class ListenError(OSError):
+    """The service cannot listen where asked (the port is taken, the address is not this machine's or no address)."""
+
+
 def make_server(detector: Detector, host: str = "127.0.0.1", port: int = 8080, max_body_bytes: int = 1_048_576,
                 max_names: int = 10_000) -> ThreadingHTTPServer:
     """A bound, not yet serving, server; ``port=0`` picks a free port (read it from ``server.server_address``)."""
-    return ImpostorServer((host, port), detector, max_body_bytes, max_names)
+    detector.words.load()  # now, not in the first request that needs it
+    try:
+        return ImpostorServer((host, port), detector, max_body_bytes, max_names)
+    except OSError as exc:
+        shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        raise ListenError(f"cannot listen on {shown}: {exc.strerror or exc}") from None
 
 
 def serve(detector: Detector, host: str = "127.0.0.1", port: int = 8080, max_body_bytes: int = 1_048_576,

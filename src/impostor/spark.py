@@ -17,7 +17,7 @@ import sys
 import time
 from typing import Any, Callable, Iterator
 
-from .batch import (FLAGGED, BatchOptions, RunReport, State, new_run_id, snapshot_identity, verdict_schema,
+from .batch import (FLAGGED, BatchOptions, RunReport, State, check_unique_ids, run_plan, verdict_schema,
                     write_outputs)
 from .config import Settings
 from .records import InputError
@@ -102,10 +102,16 @@ def session():
     if SparkSession.getActiveSession():
         return SparkSession.getActiveSession()  # a session the caller configured (a cluster, a notebook)
     master = os.environ.get("IMPOSTOR_SPARK_MASTER", "local[*]")
+    if master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # the JVM's own address, before it starts
     builder = SparkSession.builder.appName("impostor").master(master).config("spark.ui.showConsoleProgress", "false")
     if master.startswith("local"):
         # 200 shuffle partitions suit a cluster; on one machine they are 200 tiny tasks per join.
         builder = builder.config("spark.sql.shuffle.partitions", str(2 * (os.cpu_count() or 1)))
+        # Local mode talks to itself only: its driver listens on loopback, not on every interface of the machine,
+        # and the web UI (another open port, showing the names being screened) is off unless asked for.
+        builder = (builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+                   .config("spark.ui.enabled", "true" if os.environ.get("IMPOSTOR_SPARK_UI") == "1" else "false"))
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
@@ -126,9 +132,8 @@ def run_spark(settings: Settings, lexicon_version: str, options: BatchOptions,
     spark = session()
     state = State(options.out)
     snapshot_label = str(options.snapshot)
-    run_id = state.run_to_resume(lexicon_version, snapshot_identity(options.snapshot)) or new_run_id()
+    run_id = state.start(run_plan(options, lexicon_version, "spark", state, BUCKETS), options.restart)
     full = options.full or state.meta.get("lexicon_version") != lexicon_version or not state.accounts.exists()
-    state.begin(run_id, lexicon_version, snapshot_identity(options.snapshot))
 
     path = str(options.snapshot)
     base = path[:-3] if path.endswith(".gz") else path
@@ -200,7 +205,10 @@ def run_spark(settings: Settings, lexicon_version: str, options: BatchOptions,
     tmp = str(state.accounts) + ".partial"
     shutil.rmtree(tmp, ignore_errors=True)
     accounts.write.parquet(tmp)
-    report = RunReport(run_id, lexicon_version, snapshot_label, "spark", rows=rows, full=full)
+    written = spark.read.parquet(tmp)
+    check_unique_ids(written.count(), written.select("id").distinct().count(), state.accounts)
+    report = RunReport(run_id, lexicon_version, snapshot_label, "spark", rows=rows, full=full,
+                       discarded=state.discarded)
     report.resumed = resumed
     report.screened = joined.where("_changed").count() - resumed
     joined.unpersist()
