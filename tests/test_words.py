@@ -49,6 +49,9 @@ def test_a_name_that_only_shares_characters_across_words_passes(detector, name):
     ("最高法院", "最高人民法院"),  # reads 最高 / 法院, but 法院 is an official word
     ("中国解放军", "中国人民解放军"),  # one dictionary word: the name with the affix 中国
     ("中国共产党中央委", "中国共产党中央委员会"),  # 中国共产党 is an organisation's name
+    ("市政协", "中国人民政治协商会议全国委员会"), ("省人大", "全国人民代表大会"),  # a division's level, then the body
+    ("北京故宫博物院", "故宫博物院"), ("第九届全国人大", "全国人民代表大会"),  # three characters or more: always
+    ("央视春晚", "中央电视台"), ("人大代表", "全国人民代表大会"),  # the short form, then another word
 ])
 def test_a_carried_name_inside_an_official_word_still_counts(detector, name, target):
     verdict = detector.check(name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from typing import Any, Callable, NamedTuple
@@ -32,6 +33,7 @@ EVASIVE_CHANNELS = {LOOKALIKE}
 PERSON_SLOT = "{名}"
 MAX_PERSON_NAME = 3
 MAX_AFFIX_TEXTS = 1 << 14  # affix splits (and fold reasons) kept; emptied when full
+MIN_DIVISIONS_OF_A_LEVEL = 30  # a character that ends this many division names names a level of them
 
 
 class _VerdictFields(NamedTuple):
@@ -232,14 +234,20 @@ class Decider:
             yield Signal(PASS, score, None, None, (f"nearest registry name {form.body.name} ({score:.2f})",))
 
     def _stands(self, evidence: Evidence, alignment: Alignment, form: Form, dropped: list | None) -> bool:
-        """Whether a carried registry name counts: it stands as a word of the name, or the word it is part of is an
-        official one too, or that word is the name with affixes or followed by another word (a compound).  山海关胡杨林 reads
-        山海关 / 胡杨林, so 海关 is not carried; 最高法院 reads 最高 / 法院, but 法院 is an official word, so 最高法 is;
-        央视春晚 is one word, 央视 + 春晚.  ``dropped`` is told when it does not count."""
+        """Whether a carried registry name counts.  A name of three or more characters always does; a short form
+        (two) counts where it stands as a word of the name, or where the word holding it is about the body too:
+
+        - an official word in its own right (a registry name, keyword or title, or an organisation's name in the
+          word list): 最高法院 reads 最高 / 法院, and 法院 is an official word;
+        - the short form with affixes (中国解放军), after a region or a division's level (市人大, 北京政协), or
+          followed by another word (央视春晚, 人大代表).
+
+        Otherwise it shares characters with ordinary words: 山海关胡杨林 reads 山海关 / 胡杨林, 海军蓝毛衣店 reads
+        海军蓝 / 毛衣 / 店, 实事求是 is an idiom.  ``dropped`` is told when it does not count."""
         words = self.words
         texts = evidence.word_texts
         start, end = alignment.start, alignment.end
-        if words is None or words.stands(texts, start, end):
+        if words is None or form.length > 2 or words.stands(texts, start, end):
             return True
         reading = words.segment(texts)
         variant = [t.text for t in evidence.normalized.tokens]
@@ -252,11 +260,11 @@ class Decider:
             if a <= start and end <= b:
                 before, after = "".join(variant[a:start]), "".join(variant[end:b])
                 if self._split((before, True)) is not None and self._split((after, False)) is not None:
-                    return True  # the name and affixes around it, read as one word (中国解放军)
-                if not alignment.disguised and not before and len(after) >= 2 and words.is_word(after):
-                    # The name, then another word, read as one compound (央视春晚, 人大代表): the name qualifies what
-                    # follows.  A word ending in the name is something else (实事求是 is an idiom, not 求是).
                     return True
+                if not after and (before in self.registry.regions or before in self.division_levels):
+                    return True
+                if not alignment.disguised and not before and len(after) >= 2 and words.is_word(after):
+                    return True  # the name qualifies what follows; a word ending in the name is something else
         if dropped is not None:
             shown = " / ".join("".join(t.source for t in evidence.normalized.tokens[a:b]) for a, b in reading)
             dropped.append((form, alignment, f"not a word of the name here: it reads {shown}"))
@@ -269,6 +277,12 @@ class Decider:
         registry = self.registry
         forms = ("".join([t.text for t in form.tokens]) for form in registry.forms)
         return frozenset(itertools.chain(forms, registry.keywords, registry.titles))
+
+    @cached
+    def division_levels(self) -> frozenset[str]:
+        """The characters that end the names of many divisions (省, 市, 县, 区 …): 市人大 is a city's 人大."""
+        ends = Counter(r.division[-1] for names in self.registry.regions.values() for r in names if r.division)
+        return frozenset(ch for ch, n in ends.items() if n >= MIN_DIVISIONS_OF_A_LEVEL)
 
     def _initials_signals(self, evidence: Evidence):
         tokens = evidence.normalized.tokens
