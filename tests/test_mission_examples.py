@@ -11,17 +11,18 @@ BLOCK = {
     "最高检察院": "最高人民检察院",  # shortened organ name
     "中国科学研究院": "中国科学院",  # near name (inserted 研究)
     "朝闻天下": "朝闻天下",  # programme name
+    # The name a local pattern makes for one specific body is that body (issue 17): region + organ word.
+    "河南卫健": "河南卫健",  # {地}卫健: the province's health commission
+    "武侯区档案馆": "武侯区档案馆",  # {地}档案馆
+    "南阳市疾控中心": "南阳市疾控中心",  # {地}疾控中心
 }
 
 # What the rule sends to a person without one specific body being imitated.
 REVIEW = {
-    "平安公安": "government",
-    "河南卫健": "government",
+    "平安公安": "government",  # 平安{地}, but 公安 (公安县) is also an ordinary word: no one body
     "中国红军指挥部": "military",
     "中国反恐部队": "military",
     "战略导弹部队": "military",
-    "武侯区档案馆": "institution",
-    "南阳市疾控中心": "institution",
     "中南都市报": "media",
     "四川本地": "region",
     "包头办事宝": "government",

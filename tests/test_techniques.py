@@ -81,9 +81,10 @@ def test_batch_matches_single_calls_in_order(detector):
 
 
 def test_former_region_names_count_in_region_patterns(detector):
-    verdict = detector.check("襄樊公安局")
-    assert verdict.decision == "review"
+    verdict = detector.check("襄樊公安局")  # 襄樊 is Xiangyang's former name: its police under the old name
+    assert (verdict.decision, verdict.target) == ("block", "襄樊公安局")
     assert "former name" in verdict.reasons[0]
+    assert detector.check("襄樊公安局的老同事").decision == "review"  # inside other text: the pattern, carried
 
 
 def test_common_word_region_alone_is_not_flagged(detector):

@@ -33,6 +33,7 @@ EVASIVE_CHANNELS = {LOOKALIKE}
 PERSON_SLOT = "{名}"
 MAX_PERSON_NAME = 3
 MAX_AFFIX_TEXTS = 1 << 14  # affix splits (and fold reasons) kept; emptied when full
+NET_MIN_LENGTH = 4  # registry names this long or longer are distinctive enough for the net (one edit: review)
 MIN_DIVISIONS_OF_A_LEVEL = 30  # a character that ends this many division names names a level of them
 
 
@@ -159,13 +160,14 @@ class Decider:
         """The verdict on the evidence; ``dropped`` (a list), when given, receives (form, alignment, why) for each
         registry name placed within budget that decided nothing."""
         signals = list(self._entity_signals(evidence, dropped))
+        signals += self._combined_signals(evidence)
         if evidence.initials:
             signals += self._initials_signals(evidence)
         if self.disabled:
             signals = [s for s in signals if s.category not in self.disabled]
         # A block outranks every review signal and lists none of them: the words are looked for only without one.
         if all(s.decision != BLOCK for s in signals):
-            review = self._review_signals(evidence)
+            review = self._local_account_signals(evidence) + self._review_signals(evidence)
             signals += [s for s in review if s.category not in self.disabled] if self.disabled else review
         name = evidence.normalized.raw
         if not signals:
@@ -199,7 +201,13 @@ class Decider:
         for form, alignment in exact or alignments:
             score = costs.score(alignment.cost, form.length)
             if alignment.cost > costs.budget(form.length) + 1e-9:
-                if nearest is None or score > nearest[0]:
+                edit = self._one_edit(evidence, form, alignment) if form.length >= NET_MIN_LENGTH else None
+                if edit is not None:
+                    # The net under the tables: one character from a distinctive name, whatever the character.
+                    (start, end), change = edit
+                    yield Signal(REVIEW, self.scores["one_edit"], form.body.category, form.body.name,
+                                 (f"one character from {form.body.name} ({change})",), end - start)
+                elif nearest is None or score > nearest[0]:
                     nearest = (score, form)
                 continue
             # What the placement means decides first; its reasons are written only for a placement that means
@@ -270,6 +278,43 @@ class Decider:
             dropped.append((form, alignment, f"not a word of the name here: it reads {shown}"))
         return False
 
+    def _one_edit(self, evidence: Evidence, form: Form, alignment: Alignment
+                  ) -> tuple[tuple[int, int], str] | None:
+        """A stretch of the name, around the placement, that is one substitution, insertion or deletion from the
+        registry name with affixes (or nothing) around it, and is no registry name of its own, and whose changed
+        character is no part of an ordinary word there: (its span, the change).  中央电视合 (中央 / 电视 / 合) is one
+        character from 中央电视台; 中国科学 (中国 / 科学) is not one from 中国科协."""
+        if form.weak:
+            return None
+        tokens = evidence.normalized.tokens
+        expected = [t.text for t in form.tokens]
+        n, length = len(tokens), len(expected)
+        for start in dict.fromkeys((alignment.start, alignment.start - 1, alignment.start + 1)):
+            for end in (start + length, start + length - 1, start + length + 1):
+                if start < 0 or end > n or end - start < NET_MIN_LENGTH - 1:
+                    continue
+                found = [t.text for t in tokens[start:end]]
+                edit = _single_edit(expected, found, tokens[start:end])
+                if edit is None:
+                    continue
+                at, change = edit
+                if "".join(found) in self.official_words or self._in_a_word(evidence, start, end, at):
+                    continue  # another registry name, or ordinary words (中国科学 reads 中国 / 科学)
+                if self.affixes_around(tokens, start, end) is not None:
+                    return (start, end), change
+        return None
+
+    def _in_a_word(self, evidence: Evidence, start: int, end: int, at: int | None) -> bool:
+        """Whether the stretch [start, end) reads as one ordinary word, or its character ``at`` (from ``start``)
+        belongs to an ordinary word of two or more characters in the stretch's best reading."""
+        if self.words is None:
+            return False
+        texts = evidence.word_texts[start:end]
+        spans = self.words.segment(texts)
+        if spans == [(0, len(texts))] and len(texts) > 1 and None not in texts:
+            return True
+        return at is not None and any(a <= at < b and b - a >= 2 for a, b in spans)
+
     @cached
     def official_words(self) -> frozenset[str]:
         """Registry names, keywords and titles, in variant form: a word of the name that is one of them is no
@@ -283,6 +328,56 @@ class Decider:
         """The characters that end the names of many divisions (省, 市, 县, 区 …): 市人大 is a city's 人大."""
         ends = Counter(r.division[-1] for names in self.registry.regions.values() for r in names if r.division)
         return frozenset(ch for ch, n in ends.items() if n >= MIN_DIVISIONS_OF_A_LEVEL)
+
+    def _combined_signals(self, evidence: Evidence) -> list[Signal]:
+        """Two names of one body side by side (央视CCTV新闻, CRI国际台) are that body: the stretch they cover, with
+        affixes around it, is blocked like one name."""
+        by_body: dict[str, list[tuple[Form, Alignment]]] = {}
+        for form, alignment in evidence.alignments:
+            if not form.weak and alignment.cost <= self.costs.budget(form.length) + 1e-9:
+                by_body.setdefault(form.body.name, []).append((form, alignment))
+        signals = []
+        tokens = evidence.normalized.tokens
+        for placements in by_body.values():
+            if len(placements) < 2:
+                continue
+            placements.sort(key=lambda fa: (fa[1].start, -fa[1].end))
+            run = [placements[0]]
+            for form, alignment in placements[1:]:
+                if alignment.start == run[-1][1].end:
+                    run.append((form, alignment))
+            if len(run) < 2:
+                continue
+            start, end = run[0][1].start, run[-1][1].end
+            around = self.affixes_around(tokens, start, end)
+            if around is None:
+                continue
+            body = run[0][0].body
+            score = min(self.costs.score(a.cost, f.length) for f, a in run)
+            reasons = (self._imitation_reason(run[0][0]), "names it twice: " + " + ".join(f.text for f, _ in run),
+                       *around)
+            signals.append(Signal(BLOCK, score, body.category, body.name, reasons, end - start))
+        return signals
+
+    def _local_account_signals(self, evidence: Evidence) -> list[Signal]:
+        """A name a local pattern makes for one specific body (平安北京, 上海发布, 四川省委) is that body: alone or with
+        affixes it is blocked; inside other text it is a review signal (_review_signals)."""
+        signals = []
+        tokens = evidence.normalized.tokens
+        for hit, pattern, region in evidence.patterns:
+            region_text = hit.text[len(pattern.prefix): len(hit.text) - len(pattern.suffix)]
+            if pattern.category == "region" or region.common_word or (self.words is not None
+                                                                      and self.words.ordinary(region_text)):
+                continue  # {地}本地: a region as a service name, no body; 平安公安: 平安 and 公安 are ordinary words
+            span = _token_span(tokens, hit.start, hit.end)
+            around = self.affixes_around(tokens, *span) if span is not None else None
+            if around is None:
+                continue
+            reasons = (f"imitates {hit.text}, the official name the pattern {pattern.text} makes for {region_text} "
+                       f"({region.label})", *around)
+            signals.append(Signal(BLOCK, self.scores["local_account"], pattern.category, hit.text, reasons,
+                                  len(hit.text)))
+        return signals
 
     def _initials_signals(self, evidence: Evidence):
         tokens = evidence.normalized.tokens
@@ -434,6 +529,35 @@ def _folding_reasons(key: tuple[tuple[tuple[str, str, str], ...], tuple[str, ...
         shown = " ".join(dict.fromkeys(interleaved))
         reasons.append(f"removed {len(interleaved)} letters or digits interleaved with the name: {shown}")
     return tuple(dict.fromkeys(reasons))
+
+
+def _token_span(tokens: tuple[Token, ...], start: int, end: int) -> tuple[int, int] | None:
+    """The tokens that hold the variant text's characters [start, end), when its ends fall between tokens."""
+    at, first = 0, None
+    for i, token in enumerate(tokens):
+        if at == start:
+            first = i
+        at += len(token.text)
+        if at == end and first is not None:
+            return first, i + 1
+        if at > end:
+            return None
+    return None
+
+
+def _single_edit(expected: list[str], found: list[str], tokens: tuple[Token, ...]) -> tuple[int | None, str] | None:
+    """How ``found`` is ``expected`` with exactly one character substituted, inserted or deleted: (the position in
+    ``found`` of the changed character, None for a deletion; the change), or None."""
+    if len(found) == len(expected):
+        differ = [i for i, (a, b) in enumerate(zip(expected, found)) if a != b]
+        return (differ[0], f"{tokens[differ[0]].source}≠{expected[differ[0]]}") if len(differ) == 1 else None
+    longer, shorter = (found, expected) if len(found) > len(expected) else (expected, found)
+    if len(longer) != len(shorter) + 1:
+        return None
+    i = next((i for i, (a, b) in enumerate(zip(shorter, longer)) if a != b), len(shorter))
+    if longer[i + 1:] != shorter[i:]:
+        return None
+    return (i, f"inserted {tokens[i].source}") if longer is found else (None, f"missing {expected[i]}")
 
 
 def op_reason(op) -> str:

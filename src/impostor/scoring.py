@@ -49,7 +49,8 @@ SETTINGS: dict[str, dict[str, tuple[float, float, bool]]] = {
     "scores": {
         "weak_name": (0.0, 1.0, False), "carried_name": (0.0, 1.0, False), "initials": (0.0, 1.0, False),
         "pattern": (0.0, 1.0, False), "region": (0.0, 1.0, False), "title": (0.0, 1.0, False),
-        "keyword": (0.0, 1.0, False),
+        "keyword": (0.0, 1.0, False), "one_edit": (0.0, 1.0, False),
+        "local_account": (0.0, 1.0, False),
     },
 }
 

@@ -34,6 +34,10 @@ KEY_CHARS = 4  # words up to this long are packed keys; longer ones (2%) are kep
 CHAR_BITS = 15  # a character's number in the list's alphabet (the list has about 20,000 characters)
 MAX_STRETCHES = 1 << 14  # answers kept; the same names and registry names recur
 TIE = 1e-9  # readings this close are equally good: the stretch stands
+# Tags of ordinary words in jieba's list (common nouns, verbs, adjectives, adverbs, locality and time words…), not
+# of proper names (ns place, nr person, nrt, nz other proper noun, nt organisation).
+ORDINARY_TAGS = frozenset({"n", "v", "a", "d", "s", "f", "t", "vn", "an", "ad", "vd", "i", "l", "b", "z", "m", "q"})
+ORDINARY_MIN_LOG = math.log(100)  # and used at least this often (frequency 100) in jieba's corpus
 
 Texts = Sequence["str | None"]  # one entry per token: a Han character, or None for any other token (a boundary)
 
@@ -54,7 +58,7 @@ class Words:
     def load(self) -> "Words":
         with self._lock:
             if self.keys is None:
-                (self.meta, alphabet, keys, self.key_costs, self.long_words, self.unknown, rows,
+                (self.meta, alphabet, keys, self.key_costs, self.key_tags, self.long_words, self.unknown, rows,
                  self._organisations) = _read(self.path)  # organisations: words tagged nt (机构团体), 国务院, 新华社
                 self.char_ids = dict(zip(alphabet, range(len(alphabet))))
                 self._source = Source(self.path, self.meta, rows)
@@ -92,6 +96,28 @@ class Words:
             spans.append((i, end))
             i = end
         return spans
+
+    def entry(self, text: str) -> tuple[float, str] | None:
+        """A listed word of up to KEY_CHARS characters: (its cost, its part-of-speech tag); None when not listed."""
+        if self.keys is None:
+            self.load()
+        key = 0
+        for k, ch in enumerate(text):
+            number = self.char_ids.get(ch)
+            if number is None or k >= KEY_CHARS:
+                return None
+            key |= (number + 1) << (CHAR_BITS * k)
+        at = min(int(np.searchsorted(self.keys, key)), len(self.keys) - 1)
+        if not text or int(self.keys[at]) != key:
+            return None
+        code = int(self.key_tags[at])
+        return float(self.key_costs[at]), bytes((code >> (8 * k)) & 0xFF for k in range(4)).rstrip(b"\0").decode()
+
+    def ordinary(self, text: str) -> bool:
+        """Whether ``text`` is an ordinary word: listed as a common noun, verb, adjective and the like (not a place,
+        person, organisation or other proper name), and frequent."""
+        found = self.entry(text)
+        return found is not None and found[1] in ORDINARY_TAGS and found[0] <= self.unknown - ORDINARY_MIN_LOG
 
     def is_word(self, text: str) -> bool:
         """Whether ``text``, of two or more Han characters, is a word of the list."""
@@ -181,9 +207,15 @@ def _read(path: Path):
     costs = math.log(total) - np.log(counts.astype(np.float64))
     del counts
     keys, short, alphabet = _keys(data, starts, word_end)
-    key_costs = costs[short]
+    # Each row's tag (1 to 4 ASCII letters) as an integer, its bytes packed.
+    tag_length = np.minimum(ends - freq_end - 1, 4)
+    tags = np.zeros(len(starts), dtype=np.int64)
+    for k in range(4):
+        tags |= np.where(tag_length > k, data[np.minimum(freq_end + 1 + k, len(data) - 1)].astype(np.int64) << (8 * k),
+                         0)
+    key_costs, key_tags = costs[short], tags[short]
     order = np.argsort(keys)
-    keys, key_costs = keys[order], key_costs[order]
+    keys, key_costs, key_tags = keys[order], key_costs[order], key_tags[order]
     keep = np.concatenate(([True], keys[1:] != keys[:-1]))  # a word listed twice is looked up once
 
     def word(row: int) -> str:
@@ -197,8 +229,8 @@ def _read(path: Path):
                 long_words.setdefault(text, float(costs[row]))
     tagged = (ends - freq_end == 3) & (data[freq_end + 1] == ord("n")) & (data[freq_end + 2] == ord("t"))
     organisations = frozenset(map(word, np.flatnonzero(tagged).tolist()))
-    return (meta, [chr(c) for c in alphabet.tolist()], keys[keep], key_costs[keep], long_words, math.log(total),
-            len(starts), organisations)
+    return (meta, [chr(c) for c in alphabet.tolist()], keys[keep], key_costs[keep], key_tags[keep], long_words,
+            math.log(total), len(starts), organisations)
 
 
 def _header(path: Path, raw: bytes) -> tuple[dict[str, str], int, int]:

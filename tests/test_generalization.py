@@ -1,0 +1,58 @@
+"""What no table lists is still caught (issue 17): a net one edit under every distinctive name, local official
+accounts as bodies, a body's names side by side, and its full official form."""
+
+import pytest
+
+
+@pytest.mark.parametrize("name, target", [
+    ("中央电视合", "中央电视台"), ("人民日扱", "人民日报"),  # the issue's look-alikes no table lists
+    ("安微经济报", "安徽经济报"), ("渐江在线", "浙江在线"), ("国家民妥", "国家民族事务委员会"),  # and others
+    ("中国青年扱", "中国青年报"), ("经济参考扱官方", "经济参考报"),
+])
+def test_one_unexplained_character_from_a_distinctive_name_is_reviewed_with_its_target(detector, name, target):
+    verdict = detector.check(name)
+    assert verdict.decision != "pass" and verdict.target == target, verdict
+    if verdict.decision == "review":
+        assert any(r.startswith(f"one character from {target}") for r in verdict.reasons), verdict
+
+
+@pytest.mark.parametrize("name", [
+    "中国科学",  # reads 中国 / 科学: ordinary words, not 中国科协 with 学 for 协
+    "人民公园", "光明的未来", "新华字典", "北京大学生", "中国银联卡",
+])
+def test_the_net_leaves_ordinary_words_alone(detector, name):
+    verdict = detector.check(name)
+    assert not any(r.startswith("one character from") for r in verdict.reasons), verdict
+
+
+@pytest.mark.parametrize("name, target", [
+    ("平安上海官方", "平安上海"), ("深圳发布官方", "深圳发布"),  # the issue's names
+    ("平安北京", "平安北京"), ("上海发布", "上海发布"), ("河南卫健", "河南卫健"), ("广州市公安局", "广州市公安局"),
+    ("首发成都发布", "成都发布"),
+])
+def test_the_name_a_local_pattern_makes_for_one_body_is_blocked(detector, name, target):
+    verdict = detector.check(name)
+    assert (verdict.decision, verdict.target) == ("block", target), verdict
+    assert "the official name the pattern" in verdict.reasons[0]
+
+
+@pytest.mark.parametrize("name", ["平安上海的美食", "我爱上海发布会", "四川本地", "平安公安", "小店发布"])
+def test_a_local_pattern_inside_other_text_or_on_an_ordinary_word_is_not_blocked(detector, name):
+    assert detector.check(name).decision == "review"
+
+
+@pytest.mark.parametrize("name, target", [
+    ("央视CCTV新闻", "中央电视台"), ("CRI国际台", "中国国际广播电台"), ("CCTV央视", "中央电视台"),
+])
+def test_two_names_of_one_body_side_by_side_are_that_body(detector, name, target):
+    verdict = detector.check(name)
+    assert (verdict.decision, verdict.target) == ("block", target), verdict
+    assert any(r.startswith("names it twice") for r in verdict.reasons)
+
+
+@pytest.mark.parametrize("name, target", [
+    ("中华人民共和国外交部", "外交部"), ("中华人民共和国公安部官方", "公安部"), ("中华人民共和国教育部", "教育部"),
+])
+def test_the_full_official_form_of_a_ministry_is_that_ministry(detector, name, target):
+    verdict = detector.check(name)
+    assert (verdict.decision, verdict.target) == ("block", target), verdict
