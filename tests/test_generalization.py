@@ -7,7 +7,7 @@ import pytest
 @pytest.mark.parametrize("name, target", [
     ("中央电视合", "中央电视台"), ("人民日扱", "人民日报"),  # the look-alikes no table lists
     ("安微经济报", "安徽经济报"), ("渐江在线", "浙江在线"), ("国家民妥", "国家民族事务委员会"),  # and others
-    ("中国青年扱", "中国青年报"), ("经济参考扱官方", "经济参考报"),
+    ("科技日扱", "科技日报"), ("法治日扱官方", "法治日报"),
 ])
 def test_one_unexplained_character_from_a_distinctive_name_is_reviewed_with_its_target(detector, name, target):
     verdict = detector.check(name)
