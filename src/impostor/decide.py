@@ -284,7 +284,9 @@ class Decider:
         registry name with affixes (or nothing) around it, and is no registry name of its own, and whose changed
         character is no part of an ordinary word there: (its span, the change).  中央电视合 (中央 / 电视 / 合) is one
         character from 中央电视台; 中国科学 (中国 / 科学) is not one from 中国科协."""
-        if form.weak:
+        # A stretch one edit away costs at most one edit, so the cheapest placement of the name costs no more
+        # (most over-budget placements cost several: none of them is near).
+        if form.weak or alignment.cost > self._one_edit_cost + 1e-9:
             return None
         tokens = evidence.normalized.tokens
         expected = [t.text for t in form.tokens]
@@ -298,9 +300,9 @@ class Decider:
                 if edit is None:
                     continue
                 at, change = edit
-                if "".join(found) in self.official_words or self._in_a_word(evidence, start, end, at):
-                    continue  # another registry name, or ordinary words (中国科学 reads 中国 / 科学)
-                if self.affixes_around(tokens, start, end) is not None:
+                if "".join(found) in self.official_words or self.affixes_around(tokens, start, end) is None:
+                    continue
+                if not self._in_a_word(evidence, start, end, at):  # 中国科学 reads 中国 / 科学: ordinary words
                     return (start, end), change
         return None
 
@@ -314,6 +316,12 @@ class Decider:
         if spans == [(0, len(texts))] and len(texts) > 1 and None not in texts:
             return True
         return at is not None and any(a <= at < b and b - a >= 2 for a, b in spans)
+
+    @cached
+    def _one_edit_cost(self) -> float:
+        """The most one edit costs: a substitution no channel explains (1), an insertion, or a deletion."""
+        costs = self.costs
+        return max(1.0, costs.insert, costs.delete_base + costs.delete_weight)
 
     @cached
     def official_words(self) -> frozenset[str]:
@@ -332,6 +340,9 @@ class Decider:
     def _combined_signals(self, evidence: Evidence) -> list[Signal]:
         """Two names of one body side by side (央视CCTV新闻, CRI国际台) are that body: the stretch they cover, with
         affixes around it, is blocked like one name."""
+        bodies = [form.body for form, _ in evidence.alignments]
+        if len(set(map(id, bodies))) == len(bodies):  # most names: no body placed twice
+            return []
         by_body: dict[str, list[tuple[Form, Alignment]]] = {}
         for form, alignment in evidence.alignments:
             if not form.weak and alignment.cost <= self.costs.budget(form.length) + 1e-9:
@@ -430,7 +441,12 @@ class Decider:
         tail = self._splits.recall(("".join([t.text for t in after]), False), self._split)
         if tail is None:
             return None
-        return [f"affix {a}" for a in head + tail] + person
+        return [self._affix_reason(a) for a in head + tail] + person
+
+    def _affix_reason(self, text: str) -> str:
+        """``affix 首发``, or for a role word what it claims: ``claims to be its person: 发言人``."""
+        word = self.registry.affixes.get(text)
+        return f"claims to be its {word.group}: {text}" if word is not None and word.group else f"affix {text}"
 
     def _split(self, key: tuple[str, bool]) -> tuple[str, ...] | None:
         text, before = key

@@ -144,7 +144,7 @@ class FileSpec:
 
 
 _SPEC_COLUMN_KEYS = ("name", "aliases", "status", "group", "short", "short_alt", "common_word", "level",
-                     "weight", "position", "category_column", "other", "cost")
+                     "weight", "position", "category_column", "other", "cost", "claim")
 
 
 def read_manifest(path: Path | str) -> list[FileSpec]:

@@ -24,6 +24,10 @@ REGION_SLOT, PROVINCE_SLOT, PARTY_SLOT = "{地}", "{省}", "{党委}"
 PARTY_COMMITTEES = ("省委", "市委", "县委", "区委", "州委")
 # A short alias ending in 局 (统计局, 气象局) names a kind of office that exists in every county: not one body.
 GENERIC_OFFICE_ENDINGS = ("局",)
+# What a role word attached to a body's name claims the account is (roles.tsv): the body's person, part, channel,
+# account or edition.
+CLAIMS = {"person": "person", "department": "department", "channel": "channel", "account": "account",
+          "edition": "edition"}
 
 
 class Body(NamedTuple):  # tuples, Body and Form: quick to make (a custom registry brings 100,000 of each)
@@ -187,7 +191,10 @@ def build_registry(manifest: Path, normalizer: Normalizer, extra: list[FileSpec]
                 position = row.get(col.get("position", ""), "any") or "any"
                 if position not in ("prefix", "suffix", "any"):
                     raise LexiconError(table.path, lineno, f"position must be prefix, suffix or any, got {position!r}")
-                registry.affixes[variant(name)] = Word(name, "affix", "", position)
+                claim = row.get(col.get("claim", ""), "")  # a role: person, department, channel, account, edition
+                if claim and claim not in CLAIMS:
+                    raise LexiconError(table.path, lineno, f"claim must be one of {', '.join(CLAIMS)}, got {claim!r}")
+                registry.affixes[variant(name)] = Word(name, "affix", claim, position)  # a later file's row wins
 
     local_words = {p.suffix for p in registry.patterns if p.suffix} | {p.prefix for p in registry.patterns if p.prefix}
     _add_forms(registry, entity_rows, len(shipped), normalizer, keyword_texts | local_words)

@@ -54,6 +54,7 @@ class Words:
         self.keys: np.ndarray | None = None  # None: not read yet
         self._lock = threading.Lock()
         self._stands: Memo[tuple, bool] = Memo(MAX_STRETCHES)
+        self._readings: Memo[tuple, list[tuple[int, int]]] = Memo(MAX_STRETCHES)
 
     def load(self) -> "Words":
         with self._lock:
@@ -86,6 +87,13 @@ class Words:
 
     def segment(self, texts: Texts) -> list[tuple[int, int]]:
         """The best reading of ``texts`` as (start, end) token spans."""
+        key = tuple(texts)
+        known = self._readings.get(key)
+        if known is None:
+            known = self._readings[key] = self._segment(key)
+        return known
+
+    def _segment(self, texts: tuple[str | None, ...]) -> list[tuple[int, int]]:
         words = self.lattice(texts)
         n = len(texts)
         best = _costs(words, n, 0, n)
