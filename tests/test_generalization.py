@@ -56,3 +56,44 @@ def test_two_names_of_one_body_side_by_side_are_that_body(detector, name, target
 def test_the_full_official_form_of_a_ministry_is_that_ministry(detector, name, target):
     verdict = detector.check(name)
     assert (verdict.decision, verdict.target) == ("block", target), verdict
+
+
+@pytest.mark.parametrize("name, target, claim", [
+    ("外交部发言人", "外交部", "claims to be its person: 发言人"), ("新华社记者", "新华社", None),
+    ("公安部刑侦局", "公安部", "claims to be its department: 刑侦局"),
+    ("人民日报评论员", "人民日报", "claims to be its person: 评论员"),
+    ("央视新闻直播间", "央视新闻", "claims to be its channel: 直播间"),
+    ("人民日报海外版官方", "人民日报海外版", None), ("最高检察院官博", "最高人民检察院", "claims to be its account: 官博"),
+])
+def test_a_body_with_a_role_word_is_that_body(detector, name, target, claim):
+    verdict = detector.check(name)
+    assert (verdict.decision, verdict.target) == ("block", target), verdict
+    assert claim is None or claim in verdict.reasons
+
+
+@pytest.mark.parametrize("name", ["外交部的发言真好", "人民日报读者俱乐部", "新华社区便利店"])
+def test_a_body_with_words_that_claim_nothing_stays_review(detector, name):
+    assert detector.check(name).decision == "review"
+
+
+@pytest.mark.parametrize("name, target", [
+    ("国务院新闻办", "国务院新闻办公室"), ("市场监管总局", "国家市场监督管理总局"),
+    ("中央纪委国家监委", "中国共产党中央纪律检查委员会"), ("国家发展改革委官方", "国家发展和改革委员会"),
+])
+def test_short_and_combined_forms_in_use_are_their_body(detector, name, target):
+    verdict = detector.check(name)
+    assert (verdict.decision, verdict.target) == ("block", target), verdict
+
+
+@pytest.mark.parametrize("name, target", [("任民日豹", "人民日报"), ("新华通迅社", "新华通讯社"),
+                                          ("光明日豹官方", "光明日报")])
+def test_a_name_that_reads_exactly_as_a_body_is_that_body(detector, name, target):
+    verdict = detector.check(name)
+    assert (verdict.decision, verdict.target) == ("block", target), verdict
+
+
+def test_a_homophone_set_beyond_the_budget_blocks_nothing_even_when_it_is_everywhere(tmp_path):
+    from impostor import Detector
+
+    strict = Detector(overrides={"costs": {"homophone": 0.6}})
+    assert strict.check("任民日豹").decision != "block"

@@ -201,6 +201,13 @@ class Decider:
         for form, alignment in exact or alignments:
             score = costs.score(alignment.cost, form.length)
             if alignment.cost > costs.budget(form.length) + 1e-9:
+                sounds = self._sounds_alike(tokens, form, alignment)
+                if sounds is not None and (around := self._affixes_at(affixes, tokens, alignment)) is not None:
+                    # Read aloud, it is the registry name: as much an impostor as the name itself.
+                    yield Signal(BLOCK, costs.block_score, form.body.category, form.body.name,
+                                 (self._imitation_reason(form), f"reads as {form.text}: {sounds}", *around),
+                                 alignment.end - alignment.start)
+                    continue
                 edit = self._one_edit(evidence, form, alignment) if form.length >= NET_MIN_LENGTH else None
                 if edit is not None:
                     # The net under the tables: one character from a distinctive name, whatever the character.
@@ -277,6 +284,25 @@ class Decider:
             shown = " / ".join("".join(t.source for t in evidence.normalized.tokens[a:b]) for a, b in reading)
             dropped.append((form, alignment, f"not a word of the name here: it reads {shown}"))
         return False
+
+    def _sounds_alike(self, tokens: tuple[Token, ...], form: Form, alignment: Alignment) -> str | None:
+        """When the placement reads exactly as the registry name, character for character (each one the same or a
+        homophone: 任民日豹 for 人民日报), with at least half of its characters the same: the homophones, as reasons.
+        Each homophone alone is cheap; several can pass the budget, yet the name still sounds like the body's."""
+        span = tokens[alignment.start:alignment.end]
+        homophone = self.costs.homophone
+        if form.weak or form.length < NET_MIN_LENGTH or len(span) != form.length \
+                or homophone > self.costs.budget(form.length) or alignment.cost > form.length * homophone + 1e-9:
+            return None  # (a homophone that alone would break the budget blocks no name, however many)
+        same, changed = 0, []
+        for expected, found in zip(form.tokens, span):
+            if expected.text == found.text:
+                same += 1
+            elif found.kind == HAN and expected.readings and not set(expected.readings).isdisjoint(found.readings):
+                changed.append(f"{found.source}≈{expected.text}")
+            else:
+                return None
+        return ", ".join(changed) if changed and 2 * same >= form.length else None
 
     def _one_edit(self, evidence: Evidence, form: Form, alignment: Alignment
                   ) -> tuple[tuple[int, int], str] | None:
