@@ -249,21 +249,37 @@ class Decider:
             yield Signal(PASS, score, None, None, (f"nearest registry name {form.body.name} ({score:.2f})",))
 
     def _stands(self, evidence: Evidence, alignment: Alignment, form: Form, dropped: list | None) -> bool:
-        """Whether a carried registry name counts.  A name of three or more characters always does; a short form
-        (two) counts where it stands as a word of the name, or where the word holding it is about the body too:
+        """Whether a carried registry name counts (see ``_counts``); ``dropped`` is told when it does not."""
+        if form.length > 2:
+            return True
+        reading = self._reading_against(evidence, alignment.start, alignment.end, alignment.disguised)
+        if reading is not None and dropped is not None:
+            dropped.append((form, alignment, f"not a word of the name here: it reads {reading}"))
+        return reading is None
+
+    def _counts(self, evidence: Evidence, start: int, end: int) -> bool:
+        """Whether a carried word of two characters (variant text [start, end)) counts: an organ word, title or
+        region as much as a registry name (八大菜系 reads 八大菜系, which does not carry 人大)."""
+        if end - start != 2:
+            return True
+        span = _token_span(evidence.normalized.tokens, start, end)
+        return span is None or self._reading_against(evidence, *span, disguised=False) is None
+
+    def _reading_against(self, evidence: Evidence, start: int, end: int, disguised: bool) -> str | None:
+        """None when the tokens [start, end) count as carried: they stand as a word of the name, or the word
+        holding them is about the body too:
 
         - an official word in its own right (a registry name, keyword or title, or an organisation's name in the
           word list): 最高法院 reads 最高 / 法院, and 法院 is an official word;
-        - the short form with affixes (中国解放军), after a region or a division's level (市人大, 北京政协), or
+        - the stretch with affixes (中国解放军), after a region or a division's level (市人大, 北京政协), or
           followed by another word (央视春晚, 人大代表).
 
-        Otherwise it shares characters with ordinary words: 山海关胡杨林 reads 山海关 / 胡杨林, 海军蓝毛衣店 reads
-        海军蓝 / 毛衣 / 店, 实事求是 is an idiom.  ``dropped`` is told when it does not count."""
+        Otherwise they share characters with ordinary words, and the name's reading is returned: 山海关胡杨林 reads
+        山海关 / 胡杨林, 海军蓝毛衣店 reads 海军蓝 / 毛衣 / 店, 实事求是 is an idiom."""
         words = self.words
         texts = evidence.word_texts
-        start, end = alignment.start, alignment.end
-        if words is None or form.length > 2 or words.stands(texts, start, end):
-            return True
+        if words is None or words.stands(texts, start, end):
+            return None
         reading = words.segment(texts)
         variant = [t.text for t in evidence.normalized.tokens]
         for a, b in reading:
@@ -271,19 +287,16 @@ class Decider:
                 continue  # beside the stretch, or inside it
             word = "".join(variant[a:b])
             if word in self.official_words or word in words.organisations:
-                return True
+                return None
             if a <= start and end <= b:
                 before, after = "".join(variant[a:start]), "".join(variant[end:b])
                 if self._split((before, True)) is not None and self._split((after, False)) is not None:
-                    return True
+                    return None
                 if not after and (before in self.registry.regions or before in self.division_levels):
-                    return True
-                if not alignment.disguised and not before and len(after) >= 2 and words.is_word(after):
-                    return True  # the name qualifies what follows; a word ending in the name is something else
-        if dropped is not None:
-            shown = " / ".join("".join(t.source for t in evidence.normalized.tokens[a:b]) for a, b in reading)
-            dropped.append((form, alignment, f"not a word of the name here: it reads {shown}"))
-        return False
+                    return None
+                if not disguised and not before and len(after) >= 2 and words.is_word(after):
+                    return None  # the name qualifies what follows; a word ending in the name is something else
+        return " / ".join("".join(t.source for t in evidence.normalized.tokens[a:b]) for a, b in reading)
 
     def _sounds_alike(self, tokens: tuple[Token, ...], form: Form, alignment: Alignment) -> str | None:
         """When the placement reads exactly as the registry name, character for character (each one the same or a
@@ -535,10 +548,11 @@ class Decider:
                 signals.append(Signal(REVIEW, self.scores["region"], "region", region.division,
                                       (f"region name {hit.text} ({region.label}) as the whole name",), len(hit.text)))
         for hit, word in evidence.titles:
-            signals.append(Signal(REVIEW, self.scores["title"], "profession", word.text,
-                                  (f"professional title {word.text} ({word.group})",), len(hit.text)))
+            if self._counts(evidence, hit.start, hit.end):
+                signals.append(Signal(REVIEW, self.scores["title"], "profession", word.text,
+                                      (f"professional title {word.text} ({word.group})",), len(hit.text)))
         for hit, word in evidence.keywords:
-            if word.strength in ("high", "medium"):
+            if word.strength in ("high", "medium") and self._counts(evidence, hit.start, hit.end):
                 label = {"media": "news-attribute word", "military": "military word"}.get(word.category,
                                                                                           "official word")
                 signals.append(Signal(REVIEW, self.scores["keyword"], word.category, word.text,
