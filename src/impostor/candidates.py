@@ -71,18 +71,24 @@ class CandidateIndex:
         self.registry = registry
         self.costs = costs
         self.max_candidates = max_candidates
-        # A name character also searches under the keys of its scored substitutes (冶 under 治, 馆 under 院),
-        # so a near look-alike does not cost the two key pairs around it.
-        partners: dict[str, list[int]] = defaultdict(list)
-        for expected, found in substitutes:
-            partners[found].append(normalizer.key_id("v", normalizer.tables.visual_of(expected)))
-        self.partners = {ch: tuple(keys) for ch, keys in partners.items()}
         self.max_postings = max_postings
         table = registry.table
         self.lengths = table.lengths.astype(np.int32)  # tokens per form
         self.initials = self._initials(table)
         self.shortest = self._shortest(table, deletion_costs(registry, costs), costs)
         self.postings: Postings | None = self._build_postings(registry, table, normalizer, costs)
+        # A name character also searches under the keys of its scored substitutes (冶 under 治, 馆 under 院), so a
+        # near look-alike does not cost the two key pairs around it; only under keys some registry name is indexed
+        # under (a partner of a character no registry name has, most of the look-alike table's pairs, would only
+        # make the screen and the search look for pairs that are not there).
+        pair_keys = self.postings.keys
+        indexed = set(np.union1d(pair_keys >> np.uint64(32), pair_keys & np.uint64(0xFFFFFFFF)).tolist())
+        partners: dict[str, list[int]] = defaultdict(list)
+        for expected, found in substitutes:
+            key = normalizer.key_id("v", normalizer.tables.visual_of(expected))
+            if key in indexed:
+                partners[found].append(key)
+        self.partners = {ch: tuple(keys) for ch, keys in partners.items()}
         by_length = np.array([self.required_pairs(n) for n in range(int(self.lengths.max(initial=0)) + 1)])
         self.required = np.minimum(by_length[self.lengths], self.postings.covered_pairs).astype(np.int32)
         self.searcher = self._compile() if compiled and kernel.compiled is not None else None

@@ -299,7 +299,8 @@ def lexicon_list(**options: Any) -> None:
         click.echo("\t".join((_shown_path(table.path, detector), kind, str(table.rows),
                               table.meta.get("source", ""), table.meta.get("version", ""),
                               table.meta.get("licence", ""))))
-    for table, kind in [*((t, "characters") for t in detector.tables.sources), (detector.words.source, "words")]:
+    for table, kind in [*((t, "characters") for t in detector.tables.sources), (detector.shapes.source, "characters"),
+                        (detector.words.source, "words")]:
         click.echo("\t".join((_shown_path(table.path, detector), kind, str(table.rows),
                               table.meta.get("source", ""), table.meta.get("version", ""),
                               table.meta.get("licence", ""))))
@@ -351,7 +352,7 @@ def lexicon_stats(as_json: bool, **options: Any) -> None:
 def lexicon_validate(**options: Any) -> None:
     """Load everything (lexicons, your registries, allow- and denylist, config); exit 2 naming the first problem."""
     detector = _detector(**options)
-    detector.words.load()  # read when first needed elsewhere: validated here now
+    detector.preload()  # tables read when first needed elsewhere: validated here now
     files = len(detector.registry.sources)
     click.echo(f"ok: {files} registry files, {len(detector.registry.forms):,} protected names, "
                f"lexicon version {detector.lexicon_version}")

@@ -22,8 +22,9 @@ from .memo import Memo, cached
 from .normalize import HAN, Normalized, Token
 from .records import escape_jsonl
 from .registry import Form, Pattern, RegionName, Registry, Word
-from .scoring import DELETED, IDENTICAL, INSERTED, LOOKALIKE, REPEATED, Alignment, Costs
+from .scoring import DELETED, IDENTICAL, INSERTED, LOOKALIKE, NET_MIN_LENGTH, REPEATED, Alignment, Costs
 from .segment import Words
+from .shapes import Shapes
 
 _json_string = json.encoder.encode_basestring  # a str as JSON, as json.dumps(..., ensure_ascii=False) writes it
 BLOCK, REVIEW, PASS = "block", "review", "pass"
@@ -33,7 +34,6 @@ EVASIVE_CHANNELS = {LOOKALIKE}
 PERSON_SLOT = "{名}"
 MAX_PERSON_NAME = 3
 MAX_AFFIX_TEXTS = 1 << 14  # affix splits (and fold reasons) kept; emptied when full
-NET_MIN_LENGTH = 4  # registry names this long or longer are distinctive enough for the net (one edit: review)
 MIN_DIVISIONS_OF_A_LEVEL = 30  # a character that ends this many division names names a level of them
 
 
@@ -140,9 +140,11 @@ class Evidence:
 
 class Decider:
     def __init__(self, registry: Registry, costs: Costs, scores: dict[str, float],
-                 disabled: frozenset[str] = frozenset(), words: Words | None = None) -> None:
+                 disabled: frozenset[str] = frozenset(), words: Words | None = None,
+                 shapes: Shapes | None = None) -> None:
         self.registry = registry
         self.words = words  # where the words of a name begin and end (None: every stretch stands)
+        self.shapes = shapes  # how alike two characters look (None: only the tables say)
         self.disabled = disabled  # categories never reported
         self.costs = costs
         self.scores = scores
@@ -201,14 +203,19 @@ class Decider:
         for form, alignment in exact or alignments:
             score = costs.score(alignment.cost, form.length)
             if alignment.cost > costs.budget(form.length) + 1e-9:
-                sounds = self._sounds_alike(tokens, form, alignment)
-                if sounds is not None and (around := self._affixes_at(affixes, tokens, alignment)) is not None:
-                    # Read aloud, it is the registry name: as much an impostor as the name itself.
-                    yield Signal(BLOCK, costs.block_score, form.body.category, form.body.name,
-                                 (self._imitation_reason(form), f"reads as {form.text}: {sounds}", *around),
-                                 alignment.end - alignment.start)
+                # What changed is judged (reads or looks as, the net) for distinctive names only, and only for
+                # names longer than any placed within budget (Scorer.useful keeps no others): 泰州曰報 imitates
+                # 泰州日报 and is no look-alike of 兰州日报 besides; 中国新闻周刑 carries 中国新闻 and looks like
+                # 中国新闻周刊.
+                if form.weak or form.length < NET_MIN_LENGTH:
+                    if nearest is None or score > nearest[0]:
+                        nearest = (score, form)
                     continue
-                edit = self._one_edit(evidence, form, alignment) if form.length >= NET_MIN_LENGTH else None
+                signal = self._looks_as_signal(evidence, form, alignment, affixes)
+                if signal is not None:
+                    yield signal
+                    continue
+                edit = self._one_edit(evidence, form, alignment)
                 if edit is not None:
                     # The net under the tables: one character from a distinctive name, whatever the character.
                     (start, end), change = edit
@@ -237,6 +244,12 @@ class Decider:
                                                 f"carries the name {form.text} ({form.body.name}, "
                                                 f"{form.body.category})", [])
             else:
+                # 盲春市广播电视台 places 宜春市广播电视台 after 盲 with 宜 left out: read whole, it looks like it.
+                signal = self._looks_as_signal(evidence, form, alignment, affixes) \
+                    if form.length >= NET_MIN_LENGTH else None
+                if signal is not None:
+                    yield signal
+                    continue
                 if dropped is not None:
                     channels = sorted({op.channel for op in alignment.ops if op.channel != IDENTICAL})
                     dropped.append((form, alignment, f"changed ({', '.join(channels)}) and inside a longer name "
@@ -298,24 +311,64 @@ class Decider:
                     return None  # the name qualifies what follows; a word ending in the name is something else
         return " / ".join("".join(t.source for t in evidence.normalized.tokens[a:b]) for a, b in reading)
 
-    def _sounds_alike(self, tokens: tuple[Token, ...], form: Form, alignment: Alignment) -> str | None:
-        """When the placement reads exactly as the registry name, character for character (each one the same or a
-        homophone: 任民日豹 for 人民日报), with at least half of its characters the same: the homophones, as reasons.
-        Each homophone alone is cheap; several can pass the budget, yet the name still sounds like the body's."""
-        span = tokens[alignment.start:alignment.end]
-        homophone = self.costs.homophone
-        if form.weak or form.length < NET_MIN_LENGTH or len(span) != form.length \
-                or homophone > self.costs.budget(form.length) or alignment.cost > form.length * homophone + 1e-9:
+    def _looks_as_signal(self, evidence: Evidence, form: Form, alignment: Alignment,
+                         affixes: dict[tuple[int, int], list[str] | None]) -> "Signal | None":
+        """A block when the name reads or looks as the registry name (``_reads_or_looks_as``) with affixes or
+        nothing around: read aloud or at a glance it is the body's name, as much an impostor as the name itself."""
+        like = self._reads_or_looks_as(evidence, form, alignment)
+        if like is None:
+            return None
+        around = self._affixes_at(affixes, evidence.normalized.tokens, like[0])
+        if around is None:
+            return None
+        return Signal(BLOCK, self.costs.block_score, form.body.category, form.body.name,
+                      (self._imitation_reason(form), like[1], *around), form.length)
+
+    def _reads_or_looks_as(self, evidence: Evidence, form: Form, alignment: Alignment
+                           ) -> tuple[Alignment, str] | None:
+        """When the stretch at the placement (from its start, or to its end: the cheapest placement may have left a
+        changed last character out) reproduces a distinctive registry name character for character, each one the
+        same, a homophone (任民日豹 for 人民日报) or drawn alike (人民日扱 for 人民日报: ``Shapes.alike``, for
+        look-alikes no table lists), with at least half of them the same: that stretch, and the reason naming the
+        changes.  Each change alone is cheap to see; several pass the budget, yet the name still reads or looks
+        like the body's.  A character changed into part of an ordinary word there is no disguise (光阴 is a word:
+        光阴日报 is left to the net)."""
+        m = form.length
+        if form.weak or m < NET_MIN_LENGTH or self.costs.homophone > self.costs.budget(m):
             return None  # (a homophone that alone would break the budget blocks no name, however many)
-        same, changed = 0, []
-        for expected, found in zip(form.tokens, span):
-            if expected.text == found.text:
-                same += 1
-            elif found.kind == HAN and expected.readings and not set(expected.readings).isdisjoint(found.readings):
-                changed.append(f"{found.source}≈{expected.text}")
+        n = len(evidence.normalized.tokens)
+        for start in (alignment.start, alignment.end - m) if alignment.end - alignment.start != m else (alignment.start,):
+            if 0 <= start <= n - m:
+                reason = self._reads_or_looks(evidence, form, start)
+                if reason is not None:
+                    return alignment._replace(start=start, end=start + m), reason
+        return None
+
+    def _reads_or_looks(self, evidence: Evidence, form: Form, start: int) -> str | None:
+        """``_reads_or_looks_as`` for the stretch from ``start`` as long as the registry name."""
+        span = evidence.normalized.tokens[start:start + form.length]
+        changed = [(at, expected, found) for at, (expected, found) in enumerate(zip(form.tokens, span))
+                   if expected.text != found.text]
+        if not changed or 2 * len(changed) > form.length:
+            return None  # most placements over budget: too few of the characters are the same
+        sounds, looks, looked = [], [], []
+        for at, expected, found in changed:
+            if found.kind != HAN:
+                return None
+            if expected.readings and not set(expected.readings).isdisjoint(found.readings):
+                sounds.append(f"{found.source}≈{expected.text}")
+            elif self.shapes is not None and self.shapes.alike(found.text, expected.text):
+                looks.append(f"{found.source}~{expected.text}")
+                looked.append(at)
             else:
                 return None
-        return ", ".join(changed) if changed and 2 * same >= form.length else None
+        if any(self._in_a_word(evidence, start, start + form.length, at) for at in looked):
+            return None
+        if not looks:
+            return f"reads as {form.text}: {', '.join(sounds)}"
+        if not sounds:
+            return f"looks like {form.text}: {', '.join(looks)} (drawn alike)"
+        return f"reads and looks like {form.text}: {', '.join(sounds + looks)}"
 
     def _one_edit(self, evidence: Evidence, form: Form, alignment: Alignment
                   ) -> tuple[tuple[int, int], str] | None:
@@ -325,7 +378,7 @@ class Decider:
         character from 中央电视台; 中国科学 (中国 / 科学) is not one from 中国科协."""
         # A stretch one edit away costs at most one edit, so the cheapest placement of the name costs no more
         # (most over-budget placements cost several: none of them is near).
-        if form.weak or alignment.cost > self._one_edit_cost + 1e-9:
+        if form.weak or alignment.cost > self.costs.one_edit + 1e-9:
             return None
         tokens = evidence.normalized.tokens
         expected = [t.text for t in form.tokens]
@@ -357,12 +410,6 @@ class Decider:
         return at is not None and any(a <= at < b and b - a >= 2 for a, b in spans)
 
     @cached
-    def _one_edit_cost(self) -> float:
-        """The most one edit costs: a substitution no channel explains (1), an insertion, or a deletion."""
-        costs = self.costs
-        return max(1.0, costs.insert, costs.delete_base + costs.delete_weight)
-
-    @cached
     def official_words(self) -> frozenset[str]:
         """Registry names, keywords and titles, in variant form: a word of the name that is one of them is no
         ordinary word that a carried name merely shares characters with."""
@@ -379,9 +426,9 @@ class Decider:
     def _combined_signals(self, evidence: Evidence) -> list[Signal]:
         """Two names of one body side by side (央视CCTV新闻, CRI国际台) are that body: the stretch they cover, with
         affixes around it, is blocked like one name."""
-        bodies = [form.body for form, _ in evidence.alignments]
-        if len(set(map(id, bodies))) == len(bodies):  # most names: no body placed twice
-            return []
+        alignments = evidence.alignments
+        if len(alignments) < 2 or len({id(form.body) for form, _ in alignments}) == len(alignments):
+            return []  # most names: no body placed twice
         by_body: dict[str, list[tuple[Form, Alignment]]] = {}
         for form, alignment in evidence.alignments:
             if not form.weak and alignment.cost <= self.costs.budget(form.length) + 1e-9:

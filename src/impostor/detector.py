@@ -25,8 +25,9 @@ from .lexicon import LexiconError, custom_registry, default_lexicon_dir, denylis
 from .memo import Memo
 from .normalize import LATIN, Normalized, Normalizer
 from .registry import Registry, build_registry
-from .segment import Words
 from .scoring import NEAR_LOOKALIKE, SETTINGS, SYNONYM, Costs, Scorer, Substitutes, check_settings
+from .segment import Words
+from .shapes import Shapes
 
 MIN_INITIALS = 3
 _LETTER = re.compile("[a-z]")  # Latin letters in a variant form (folded to lower case)
@@ -34,6 +35,7 @@ RECENT_NAMES = 1 << 18  # verdicts kept for repeated names; the memo is emptied 
 SETTING_SECTIONS = tuple(SETTINGS)  # the sections of scoring.toml that overrides may change
 TRUNCATED = "truncated"  # the status of a name longer than the normalizer reads
 WORDS_FILE = "words/jieba.tsv"  # the word list that places word boundaries (segment.py)
+SHAPES_FILE = "chars/shapes.tsv"  # how each character is drawn, for look-alikes no table lists (shapes.py)
 LEXICON_SUFFIXES = (".tsv", ".toml", ".txt")  # what the lexicon version hashes: data, not the scripts beside it
 
 
@@ -97,8 +99,9 @@ class Detector:
         self.disabled = frozenset(disabled)
         self._recent: Memo[str, Verdict] = Memo(RECENT_NAMES)
         self.words = Words(self.lexicon_dir / WORDS_FILE)
+        self.shapes = Shapes(self.lexicon_dir / SHAPES_FILE)
         self.decider = Decider(self.registry, self.costs, {k: float(v) for k, v in config.get("scores", {}).items()},
-                               self.disabled, self.words)
+                               self.disabled, self.words, self.shapes)
         self.lexicon_version = self._version(overrides)
         # What another process needs to build the same Detector (parallel workers that spawn rather than fork).
         self.options = dict(lexicons=self.lexicon_dir, allowlist=self.allowlist_path, registries=self.registry_paths,
@@ -117,6 +120,13 @@ class Detector:
         return digest.hexdigest()[:12]
 
     # -- public API ---------------------------------------------------------------------------------------------
+    def preload(self) -> "Detector":
+        """Read now the tables read when first needed (the word list, the shapes), as a service or a scan about to
+        fork its workers does: validated once, and shared."""
+        self.words.load()
+        self.shapes.load()
+        return self
+
     def check(self, name: str, account_id: str | None = None) -> Verdict:
         """Screen one name; ``account_id`` lets a verified account (see the allowlist) pass under its name."""
         if self.index.plain(name):  # most names: nothing to find, known without the full path

@@ -66,7 +66,7 @@ def header_key(line: str) -> tuple[str, str] | None:
 
 def decode_field(text: str) -> str:
     """A field is literal text, or ``U+XXXX`` code points (space-separated) for characters one cannot see."""
-    if _CODEPOINTS.match(text):
+    if text.startswith("U+") and _CODEPOINTS.match(text):  # (most fields are plain text: no regex for them)
         return "".join(chr(int(cp[2:], 16)) for cp in text.split(" "))
     return text
 

@@ -119,7 +119,7 @@ class _Pool:
         self.processes: list[Any] = []
         self.connections: list[Connection] = []
         if forks:
-            detector.words.load()  # read once here rather than in every worker
+            detector.preload()  # read once here rather than in every worker
             _worker_detector = detector  # children inherit it, loaded
         try:
             for _ in range(size):

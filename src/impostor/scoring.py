@@ -34,6 +34,8 @@ Substitutes = dict[tuple[str, str], tuple[float, str]]
 
 
 BUDGETS_KEPT = 128
+NET_MIN_LENGTH = 4  # registry names this long or longer are distinctive enough to be judged by what changed
+UNEXPLAINED = 1.0  # a substitution no channel explains (the kernel's too)
 
 # Every value of scoring.toml, with the range it must lie in (bounds included) and whether it is a whole number: the
 # file, the config file's [costs] and [scores] and --set are all checked against this one table.  A budget of 0
@@ -125,9 +127,35 @@ class Costs:
     def _budget(self, length: int) -> float:
         return max(self.budget_min, self.budget_per_char * length + self.budget_offset)
 
+    @property
+    def one_edit(self) -> float:
+        """The most one edit costs: a substitution no channel explains, an insertion, or a deletion."""
+        return max(UNEXPLAINED, self.insert, self.delete_base + self.delete_weight)
+
+    def near(self, length: int) -> float:
+        """The most a placement of a registry name of ``length`` tokens may cost and still decide something: its
+        budget; for a distinctive name (NET_MIN_LENGTH tokens and up) also one edit, or changes to up to half its
+        characters, which decide.py judges by what changed (the net, and names that read or look as the body's)."""
+        budget = self.budget(length)
+        if length < NET_MIN_LENGTH:
+            return budget
+        return max(budget, self.one_edit, length // 2 * UNEXPLAINED)
+
     def score(self, cost: float, length: int) -> float:
         """0..1, 1 = exact; ``block_score`` exactly at the budget."""
         return max(0.0, min(1.0, 1.0 - (1.0 - self.block_score) * cost / self.budget(length)))
+
+
+def mostly_same(expected: tuple[Token, ...], name: tuple[Token, ...], start: int, end: int) -> bool:
+    """Whether a placement at [start, end) keeps at least half of the registry name's characters in place: the same
+    character at its offset from the placement's start or from its end.  Only such a placement over budget can be
+    one edit from the registry name or read or look as it (decide.py); the others only compete to be the nearest."""
+    m, n = len(expected), len(name)
+    same = 0
+    for k, token in enumerate(expected):
+        a, b = start + k, end - m + k
+        same += (a < n and token.text == name[a].text) or (b >= 0 and token.text == name[b].text)
+    return 2 * same >= m
 
 
 def deletion_costs(registry: Registry, costs: Costs) -> np.ndarray:
@@ -168,7 +196,7 @@ def substitution(expected: Token, found: Token, costs: Costs, substitutes: Subst
         return costs.lookalike, LOOKALIKE
     if expected.readings and found.readings and not set(expected.readings).isdisjoint(found.readings):
         return (costs.pinyin, PINYIN) if found.kind == SYLLABLE else (costs.homophone, HOMOPHONE)
-    best = (1.0, OTHER)
+    best = (UNEXPLAINED, OTHER)
     if expected.fuzzy and found.fuzzy and not set(expected.fuzzy).isdisjoint(found.fuzzy):
         best = (costs.near_homophone, NEAR_HOMOPHONE)
     listed = substitutes.get((expected.text, found.text))
@@ -191,7 +219,7 @@ class Scorer:
         self.deletes = deletion_costs(registry, costs)
         self.starts = registry.table.starts
         self._pairs: Memo[tuple[str, str, str], tuple[float, str]] = Memo(self.MAX_CACHE)
-        self._patterns: dict[int, tuple[bytes, bytes, float, tuple[str, ...]]] = {}  # by form id: see _pattern
+        self._patterns: dict[int, tuple[bytes, bytes, float, tuple[str, ...], float]] = {}  # by form id: _pattern
         self.aligner = None
         if compiled and kernel.compiled is not None:
             listed = list(substitutes.items())
@@ -205,33 +233,45 @@ class Scorer:
 
     def align_all(self, forms: list[Form], name: tuple[Token, ...], detail: bool = False) -> list[tuple[Form, Alignment]]:
         """The placements (see ``align_python``) of ``forms`` inside ``name`` that can decide something: those
-        within budget, and the nearest one over budget (its score is a pass's reason), without its steps.  With
-        ``detail`` (explanations) every placement, with its steps."""
+        within budget; then those over budget but near (``Costs.near``, ``mostly_same``) of registry names longer
+        than any placed within budget, without their steps; then the nearest other one over budget (its score is a
+        pass's reason), without its steps.  With ``detail`` (explanations) every placement, with its steps."""
         if not forms:
             return []
         if self.aligner is None:
             return self.useful([(form, a) for form in forms
                                 for a in self.align_python(form.tokens, self.deletes_of(form).tolist(), name)],
-                               detail)
+                               name, detail)
         known = self._patterns.get
         placed = self.aligner.align_many([known(form.id) or self._pattern(form) for form in forms],
                                          b"".join([t.code for t in name]), tuple([t.source for t in name]), detail)
         return [(forms[k], alignment) for k, alignment in placed]
 
-    def useful(self, placements: list[tuple[Form, Alignment]], detail: bool) -> list[tuple[Form, Alignment]]:
+    def useful(self, placements: list[tuple[Form, Alignment]], name: tuple[Token, ...], detail: bool
+               ) -> list[tuple[Form, Alignment]]:
         """What ``align_all`` keeps of all placements (the kernel's ``align_many`` keeps the same)."""
         if detail:
             return placements
         found: list[tuple[Form, Alignment]] = []
-        nearest: tuple[float, Form, Alignment] | None = None  # the best-scored placement over budget
+        near: list[tuple[Form, Alignment]] = []
+        nearest: tuple[float, Form, Alignment] | None = None  # the best-scored placement over budget, not near
         costs = self.costs
+        longest = 0  # the longest registry name placed within budget
         for form, alignment in placements:
             if alignment.cost <= costs.budget(form.length) + 1e-9:
                 found.append((form, alignment))
+                longest = max(longest, form.length)
+                continue
+            if alignment.cost <= costs.near(form.length) + 1e-9 \
+                    and mostly_same(form.tokens, name, alignment.start, alignment.end):
+                near.append((form, alignment._replace(ops=())))
                 continue
             score = costs.score(alignment.cost, form.length)
             if nearest is None or score > nearest[0]:
                 nearest = (score, form, alignment)
+        # Near placements of registry names no longer than one within budget decide nothing (decide.py judges what
+        # changed only where no registry name of its own is placed: 泰州曰報 is no look-alike of 兰州日报 besides).
+        found += [(form, alignment) for form, alignment in near if form.length > longest]
         if nearest is not None:
             _, form, alignment = nearest
             found.append((form, alignment._replace(ops=())))
@@ -242,11 +282,13 @@ class Scorer:
         start = self.starts[form.id]
         return self.deletes[start:start + len(form.tokens)]
 
-    def _pattern(self, form: Form) -> tuple[bytes, bytes, float, tuple[str, ...]]:
-        """What the kernel takes of a registry form: token codes, delete costs, budget and token texts."""
+    def _pattern(self, form: Form) -> tuple[bytes, bytes, float, tuple[str, ...], float]:
+        """What the kernel takes of a registry form: token codes, delete costs, budget, token texts, and the most
+        a placement may cost and be kept (``Costs.near``)."""
         pattern = self._patterns[form.id] = (b"".join(t.code for t in form.tokens),
                                              self.deletes_of(form).tobytes(),
-                                             self.costs.budget(form.length), tuple(t.text for t in form.tokens))
+                                             self.costs.budget(form.length), tuple(t.text for t in form.tokens),
+                                             self.costs.near(form.length))
         return pattern
 
     def substitution(self, expected: Token, found: Token) -> tuple[float, str]:

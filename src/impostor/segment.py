@@ -129,7 +129,11 @@ class Words:
 
     def is_word(self, text: str) -> bool:
         """Whether ``text``, of two or more Han characters, is a word of the list."""
-        return len(text) > 1 and len(text) in self.lattice(list(text))[0]
+        if len(text) < 2:
+            return False
+        if len(text) <= KEY_CHARS:
+            return self.entry(text) is not None
+        return len(text) <= MAX_WORD and text in self.load().long_words
 
     # -- how ----------------------------------------------------------------------------------------------------------
     def _keeps(self, texts: tuple[str | None, ...], start: int, end: int) -> bool:

@@ -249,7 +249,7 @@ class ListenError(OSError):
 def make_server(detector: Detector, host: str = "127.0.0.1", port: int = 8080, max_body_bytes: int = 1_048_576,
                 max_names: int = 10_000) -> ThreadingHTTPServer:
     """A bound, not yet serving, server; ``port=0`` picks a free port (read it from ``server.server_address``)."""
-    detector.words.load()  # now, not in the first request that needs it
+    detector.preload()  # now, not in the first request that needs it
     try:
         return ImpostorServer((host, port), detector, max_body_bytes, max_names)
     except OSError as exc:
