@@ -48,7 +48,7 @@ def test_the_threshold_is_where_random_pairs_stop_looking_alike(detector, shapes
     rng = random.Random(17)
     pairs = [rng.sample(chars, 2) for _ in range(20000)]
     rate = sum(shapes.alike(a, b) for a, b in pairs) / len(pairs)
-    assert 0.0 < rate <= 0.02, rate
+    assert 0.0 < rate <= 0.025, rate
     # ... and most of the project's own look-alike pairs reach it.
     kept = (detector.lexicon_dir / "chars" / "visual_near_kept.tsv").read_text(encoding="utf-8").splitlines()
     own = [line.split("\t")[:2] for line in kept if line and not line.startswith("#") and not line.startswith("a\t")]
