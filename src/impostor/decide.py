@@ -138,6 +138,14 @@ class Evidence:
         return self.words.keywords
 
 
+class _Masked(dict):
+    """Pattern words by (side, the word with one character masked), and the lengths of the words of each side."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lengths: dict[str, Any] = {"prefix": set(), "suffix": set()}
+
+
 class Decider:
     def __init__(self, registry: Registry, costs: Costs, scores: dict[str, float],
                  disabled: frozenset[str] = frozenset(), words: Words | None = None,
@@ -474,7 +482,72 @@ class Decider:
                        f"({region.label})", *around)
             signals.append(Signal(BLOCK, self.scores["local_account"], pattern.category, hit.text, reasons,
                                   len(hit.text)))
+        if self.shapes is not None and evidence.regions:
+            signals += self._disguised_local_accounts(evidence)
         return signals
+
+    def _disguised_local_accounts(self, evidence: Evidence) -> list[Signal]:
+        """A local official account's name with one character of the pattern's words drawn alike (深圳交瞥 for
+        深圳交警, 平安上海 with 平妄): blocked as the account, the region exact."""
+        signals = []
+        tokens, text = evidence.normalized.tokens, evidence.normalized.variant
+        masked = self._masked_pattern_words
+        for hit, names in evidence.regions:
+            region_text = hit.text
+            for side, room in (("suffix", len(text) - hit.end), ("prefix", hit.start)):
+                for length in masked.lengths[side]:
+                    if length > room:
+                        break  # (lengths ascending)
+                    seg = text[hit.end:hit.end + length] if side == "suffix" else text[hit.start - length:hit.start]
+                    for at in range(length):
+                        for pattern in masked.get((side, seg[:at] + "\0" + seg[at + 1:]), ()):
+                            expected = getattr(pattern, side)
+                            other = pattern.prefix if side == "suffix" else pattern.suffix
+                            if seg == expected or not self.shapes.alike(seg[at], expected[at]) or not (
+                                    text[:hit.start].endswith(other) if side == "suffix"
+                                    else text[hit.end:].startswith(other)):
+                                continue
+                            region = next((r for r in names if r.level == 1), None) if pattern.province_only \
+                                else (names[0] if names else None)
+                            if region is None or region.common_word or (
+                                    self.words is not None and self.words.ordinary(region_text)):
+                                continue
+                            start = hit.start - len(pattern.prefix)
+                            end = hit.end + len(pattern.suffix)
+                            span = _token_span(tokens, start, end)
+                            if span is None or (around := self.affixes_around(tokens, *span)) is None:
+                                continue
+                            changed = (hit.end + at) if side == "suffix" else (hit.start - length + at)
+                            changed_token = _token_span(tokens, changed, changed + 1)
+                            if changed_token is None or self._in_a_word(evidence, span[0], span[1],
+                                                                        changed_token[0] - span[0]):
+                                continue  # 深圳交替: 交替 is a word, not a disguised 交警
+                            official = pattern.prefix + region_text + pattern.suffix
+                            reasons = (f"imitates {official}, the official name the pattern {pattern.text} makes for "
+                                       f"{region_text} ({region.label})",
+                                       f"looks like {official}: {seg[at]}~{expected[at]} (drawn alike)", *around)
+                            signals.append(Signal(BLOCK, self.scores["local_account"], pattern.category, official,
+                                                  reasons, end - start))
+        return signals
+
+    @cached
+    def _masked_pattern_words(self) -> "_Masked":
+        """The words of the local patterns that make one body's name, each with one character masked: a stretch of
+        a name is looked up with each of its characters masked in turn, to find the words it is one character
+        from."""
+        table = _Masked()
+        for pattern in self.registry.patterns:
+            if pattern.category == "region":
+                continue
+            for side in ("prefix", "suffix"):
+                word = getattr(pattern, side)
+                if len(word) >= 2:
+                    table.lengths[side].add(len(word))
+                    for at in range(len(word)):
+                        table.setdefault((side, word[:at] + "\0" + word[at + 1:]), []).append(pattern)
+        for side in table.lengths:
+            table.lengths[side] = sorted(table.lengths[side])
+        return table
 
     def _initials_signals(self, evidence: Evidence):
         tokens = evidence.normalized.tokens
