@@ -103,7 +103,7 @@ def test_registry_names_with_a_look_alike_no_table_lists_are_still_their_body(de
     """Forty distinctive registry names (drawn at random), each with its first or last character changed into a
     common character drawn alike (Shapes.alike) that no table pairs with it, that is no variant of it and does not
     sound like it: the names the tables were never built for.  Nearly all are blocked with their target (a few
-    become equally near another body: 滢州 looks as much like 潮州 as like 滁州)."""
+    become another body's name, or nearer it: 天山发布网 is 天山发布 with 网)."""
     import random
 
     from impostor.normalize import HAN
