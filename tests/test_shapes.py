@@ -86,3 +86,11 @@ def test_a_broken_shape_table_stops_the_detector_before_it_screens(detector, tmp
     (lexicons / "chars" / "shapes.tsv").write_text("char\tstrokes\tparts\n", encoding="utf-8")
     with pytest.raises(LexiconError):
         Detector(lexicons=lexicons).preload()
+
+
+def test_the_quick_answer_agrees_with_the_definition(shapes):
+    # alike() rules most pairs out by a bound before any edit distance; it must never disagree with similarity().
+    chars = sorted(shapes.rows)
+    rng = random.Random(23)
+    pairs = [rng.sample(chars, 2) for _ in range(30000)] + [("闷", "闻"), ("国", "固"), ("日", "旦"), ("阳", "阴")]
+    assert all(shapes.alike(a, b) == (shapes.similarity(a, b) >= shapes.threshold) for a, b in pairs)

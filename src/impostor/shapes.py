@@ -9,7 +9,7 @@ is judged by how the changed characters are drawn, from two descriptions of ever
   (日/目/旦, 今/令, 西/四);
 - its first division into components (cjk-decomp): two characters of the same layout that share a component and
   whose other components are near in strokes look alike (阳/阴: 阝 + 日/月; 国/固: 囗 + 玉/古; 环/坏: 王/土 + 不),
-  and a character inside another (日 in 旦) as much as it fills it.
+  the more so inside a shared enclosure (闻/闷), and a character inside another (日 in 旦) as much as it fills it.
 
 ``similarity`` is the larger of the two, from 0 to 1; the table's ``# threshold:`` is where random pairs of common
 characters stop looking alike (calibrated by the build script on the project's own look-alike pairs against
@@ -28,6 +28,8 @@ from .memo import Memo
 
 COLUMNS = ("char", "strokes", "parts")
 MAX_PAIRS = 1 << 16  # answers kept
+SURROUND = "s"  # cjk-decomp's surround layouts (s, sl, st, sb, str, sbl, stl …) begin with s; the enclosure first
+ENCLOSURE_WEIGHT = 2.0  # chosen on the project's own pairs: at the same 2% of random pairs, 87.6% -> 89.8% reach it
 
 
 class Shape(NamedTuple):
@@ -57,13 +59,21 @@ def similarity(a: str, shape_a: Shape, b: str, shape_b: Shape) -> float:
     if a == b:
         return 1.0
     longer = max(len(shape_a.strokes), len(shape_b.strokes))
-    best = 1.0 - _edits(shape_a.strokes, shape_b.strokes) / longer
+    return max(1.0 - _edits(shape_a.strokes, shape_b.strokes) / longer, structure_similarity(a, shape_a, b, shape_b))
+
+
+def structure_similarity(a: str, shape_a: Shape, b: str, shape_b: Shape) -> float:
+    """The component routes of ``similarity``: one character inside the other, or the same layout with a component
+    shared in place."""
+    longer = max(len(shape_a.strokes), len(shape_b.strokes))
+    best = 0.0
     # One inside the other: 日 in 旦, as much as it fills it.
     if any(part == a for part, _ in shape_b.parts):
         best = max(best, len(shape_a.strokes) / len(shape_b.strokes))
     if any(part == b for part, _ in shape_a.parts):
         best = max(best, len(shape_b.strokes) / len(shape_a.strokes))
-    # The same layout, a component shared in place, the others near in strokes.
+    # The same layout, a component shared in place, the others near in strokes.  A shared enclosure (门, 囗, 广: the
+    # surround layouts) draws the outline, whatever it holds: what differs inside it counts half (闻/闷, 国/固).
     if shape_a.layout and shape_a.layout == shape_b.layout and len(shape_a.parts) == len(shape_b.parts):
         shared, cost = 0, 0
         for (part_a, strokes_a), (part_b, strokes_b) in zip(shape_a.parts, shape_b.parts):
@@ -72,7 +82,8 @@ def similarity(a: str, shape_a: Shape, b: str, shape_b: Shape) -> float:
             else:
                 cost += _edits(strokes_a, strokes_b)
         if shared:
-            best = max(best, 1.0 - cost / longer)
+            enclosed = shape_a.layout.startswith(SURROUND) and shape_a.parts[0][0] == shape_b.parts[0][0]
+            best = max(best, 1.0 - cost / (longer * (ENCLOSURE_WEIGHT if enclosed else 1.0)))
     return max(0.0, best)
 
 
@@ -130,17 +141,16 @@ class Shapes:
         shape_a, shape_b = self.shape(a), self.shape(b)
         if shape_a is None or shape_b is None:
             return a == b
-        # The stroke and component routes of ``similarity`` cost at least the strokes of one class that the other
-        # lacks (a lower bound of the edit distance): most pairs are ruled out by that, before any edit distance.
+        # The stroke route costs at least the strokes of one class that the other lacks (a lower bound of the edit
+        # distance): most pairs are ruled out by that, and only the cheap component routes are left to try.
         more = fewer = 0
         for x, y in zip(shape_a.classes, shape_b.classes):
             if x > y:
                 more += x - y
             else:
                 fewer += y - x
-        if 1.0 - max(more, fewer) / max(len(shape_a.strokes), len(shape_b.strokes)) < self.threshold \
-                and all(part != a for part, _ in shape_b.parts) and all(part != b for part, _ in shape_a.parts):
-            return False
+        if 1.0 - max(more, fewer) / max(len(shape_a.strokes), len(shape_b.strokes)) < self.threshold:
+            return structure_similarity(a, shape_a, b, shape_b) >= self.threshold
         return similarity(a, shape_a, b, shape_b) >= self.threshold
 
 
