@@ -8,6 +8,7 @@ import pytest
     ("中央电视合", "中央电视台"), ("人民日扱", "人民日报"),  # the look-alikes no table lists
     ("安微经济报", "安徽经济报"), ("渐江在线", "浙江在线"), ("国家民妥", "国家民族事务委员会"),  # and others
     ("科技日扱", "科技日报"), ("法治日扱官方", "法治日报"),
+    ("国家外汇管理蛆", "国家外汇管理局"),  # placed within budget with 局 left out, 蛆 after it: still one character
 ])
 def test_one_unexplained_character_from_a_distinctive_name_is_reviewed_with_its_target(detector, name, target):
     verdict = detector.check(name)

@@ -219,16 +219,9 @@ class Decider:
                     if nearest is None or score > nearest[0]:
                         nearest = (score, form)
                     continue
-                signal = self._looks_as_signal(evidence, form, alignment, affixes)
+                signal = self._changed_signal(evidence, form, alignment, affixes)
                 if signal is not None:
                     yield signal
-                    continue
-                edit = self._one_edit(evidence, form, alignment)
-                if edit is not None:
-                    # The net under the tables: one character from a distinctive name, whatever the character.
-                    (start, end), change = edit
-                    yield Signal(REVIEW, self.scores["one_edit"], form.body.category, form.body.name,
-                                 (f"one character from {form.body.name} ({change})",), end - start)
                 elif nearest is None or score > nearest[0]:
                     nearest = (score, form)
                 continue
@@ -252,9 +245,10 @@ class Decider:
                                                 f"carries the name {form.text} ({form.body.name}, "
                                                 f"{form.body.category})", [])
             else:
-                # 盲春市广播电视台 places 宜春市广播电视台 after 盲 with 宜 left out: read whole, it looks like it.
-                signal = self._looks_as_signal(evidence, form, alignment, affixes) \
-                    if form.length >= NET_MIN_LENGTH else None
+                # 盲春市广播电视台 places 宜春市广播电视台 after 盲 with 宜 left out: read whole, it looks like it;
+                # 国家外汇管理蛆 places 国家外汇管理局 with 局 left out: read whole, it is one character from it.
+                signal = self._changed_signal(evidence, form, alignment, affixes) \
+                    if form.length >= NET_MIN_LENGTH and not form.weak else None
                 if signal is not None:
                     yield signal
                     continue
@@ -318,6 +312,21 @@ class Decider:
                 if not disguised and not before and len(after) >= 2 and words.is_word(after):
                     return None  # the name qualifies what follows; a word ending in the name is something else
         return " / ".join("".join(t.source for t in evidence.normalized.tokens[a:b]) for a, b in reading)
+
+    def _changed_signal(self, evidence: Evidence, form: Form, alignment: Alignment,
+                        affixes: dict[tuple[int, int], list[str] | None]) -> "Signal | None":
+        """What the change from a distinctive registry name means: a block when the name reads or looks as it
+        (``_looks_as_signal``), else a review when it is one character from it (the net under the tables, whatever
+        the character), else nothing."""
+        signal = self._looks_as_signal(evidence, form, alignment, affixes)
+        if signal is not None:
+            return signal
+        edit = self._one_edit(evidence, form, alignment)
+        if edit is None:
+            return None
+        (start, end), change = edit
+        return Signal(REVIEW, self.scores["one_edit"], form.body.category, form.body.name,
+                      (f"one character from {form.body.name} ({change})",), end - start)
 
     def _looks_as_signal(self, evidence: Evidence, form: Form, alignment: Alignment,
                          affixes: dict[tuple[int, int], list[str] | None]) -> "Signal | None":
