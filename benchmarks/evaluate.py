@@ -40,21 +40,9 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "src"))
 
 import heldout_report as heldout  # noqa: E402
+from tables import pct, pctn, rate, read_tsv  # noqa: E402
 
 BASELINE_THRESHOLD = 90
-
-
-def read_tsv(path: Path) -> list[dict]:
-    rows, header = [], None
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line or line.startswith("#"):
-            continue
-        cells = line.split("\t")
-        if header is None:
-            header = cells
-            continue
-        rows.append(dict(zip(header, cells + [""] * (len(header) - len(cells)))))
-    return rows
 
 
 class Baseline:
@@ -89,22 +77,6 @@ class Baseline:
         if score >= BASELINE_THRESHOLD:
             return "block", self.bodies[idx], score, self.choices[idx]
         return "pass", None, score, self.choices[idx]
-
-
-def pct(num: int, den: int) -> str:
-    return "–" if den == 0 else f"{100.0 * num / den:.1f}%"
-
-
-def pctn(num: int, den: int) -> str:
-    """Small rates with more digits and the count: 0.004% (4)."""
-    if den == 0:
-        return "–"
-    x = 100.0 * num / den
-    return f"{x:.1f}% ({num})" if x >= 1 or num == 0 else f"{x:.3f}% ({num})"
-
-
-def rate(num: int, den: int) -> float | None:
-    return None if den == 0 else num / den
 
 
 def sample_indices(n: int, k: int, seed: int) -> list[int]:

@@ -14,33 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-
-def _read_tsv(path: Path) -> list[dict]:
-    rows, header = [], None
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line or line.startswith("#"):
-            continue
-        cells = line.split("\t")
-        if header is None:
-            header = cells
-            continue
-        rows.append(dict(zip(header, cells + [""] * (len(header) - len(cells)))))
-    return rows
-
-
-def _pct(num: int, den: int) -> str:
-    return "–" if den == 0 else f"{100.0 * num / den:.1f}%"
-
-
-def _pctn(num: int, den: int) -> str:
-    if den == 0:
-        return "–"
-    x = 100.0 * num / den
-    return f"{x:.1f}% ({num})" if x >= 1 or num == 0 else f"{x:.3f}% ({num})"
-
-
-def _rate(num: int, den: int) -> float | None:
-    return None if den == 0 else num / den
+from tables import pct, pctn, rate, read_tsv
 
 
 GPL_FILE = "heldout_gpl.tsv"  # see make_heldout.GPL_SOURCES
@@ -60,10 +34,10 @@ def report(det, eval_dir: Path, out: dict, *, required: bool = False, miss_patte
             raise SystemExit(msg)
         print(f"\n(held-out set skipped: {msg})")
         return
-    imp, ben = _read_tsv(imp_path), _read_tsv(ben_path)
+    imp, ben = read_tsv(imp_path), read_tsv(ben_path)
     gpl_path = eval_dir / GPL_FILE  # rows from GPL-3.0 data: made on this machine, never committed
     if gpl_path.exists():
-        imp += _read_tsv(gpl_path)
+        imp += read_tsv(gpl_path)
     else:
         print(f"\n(held-out rows from GPL-3.0 sources skipped: {gpl_path} missing; python benchmarks/make_heldout.py "
               "writes it)")
@@ -82,11 +56,11 @@ def report(det, eval_dir: Path, out: dict, *, required: bool = False, miss_patte
         b = sum(iv[i].decision == "block" for i in idx)
         d = sum(ident(i) for i in idx)
         d1, d2 = sum(ident(i) for i in one), sum(ident(i) for i in two)
-        return {"n": len(idx), "caught": _rate(c, len(idx)), "blocked": _rate(b, len(idx)),
-                "identified": _rate(d, len(idx)), "n_1sub": len(one), "identified_1sub": _rate(d1, len(one)),
-                "n_2sub": len(two), "identified_2sub": _rate(d2, len(two)),
-                "_line": f"{len(idx)} | {_pct(c, len(idx))} | {_pct(b, len(idx))} | {_pct(d, len(idx))} "
-                         f"| {_pct(d1, len(one))} | {_pct(d2, len(two))} |"}
+        return {"n": len(idx), "caught": rate(c, len(idx)), "blocked": rate(b, len(idx)),
+                "identified": rate(d, len(idx)), "n_1sub": len(one), "identified_1sub": rate(d1, len(one)),
+                "n_2sub": len(two), "identified_2sub": rate(d2, len(two)),
+                "_line": f"{len(idx)} | {pct(c, len(idx))} | {pct(b, len(idx))} | {pct(d, len(idx))} "
+                         f"| {pct(d1, len(one))} | {pct(d2, len(two))} |"}
 
     def clean(t: dict) -> dict:
         return {k: v for k, v in t.items() if not k.startswith("_")}
@@ -181,8 +155,8 @@ def report(det, eval_dir: Path, out: dict, *, required: bool = False, miss_patte
         fb = sum(bv[i].decision == "block" for i in idx)
         fr = sum(bv[i].decision == "review" for i in idx)
         n = len(idx)
-        return ({"n": n, "false_block": _rate(fb, n), "false_review": _rate(fr, n)},
-                f"{n} | {_pctn(fb, n)} | {_pctn(fr, n)} | {_pctn(fb + fr, n)} |")
+        return ({"n": n, "false_block": rate(fb, n), "false_review": rate(fr, n)},
+                f"{n} | {pctn(fb, n)} | {pctn(fr, n)} | {pctn(fb + fr, n)} |")
 
     print(f"\n### Held-out benign names ({len(ben)} rows, {ben_path.name})\n")
     print("| kind | source | n | false block | false review | flagged |")
