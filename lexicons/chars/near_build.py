@@ -131,6 +131,11 @@ def _npm_js(src, name: str, member: str) -> str:
         return t.extractfile(member).read().decode("utf-8")
 
 
+def five_classes(codes: str) -> str:
+    """cnchar stroke codes as char-similar's 5 stroke classes (any fold is 5)."""
+    return "".join(CNCHAR_CLASS.get(x, "5") for x in codes)
+
+
 def cnchar_strokes(src) -> dict[str, str]:
     """Per character, cnchar's stroke-code string (letters a-z, one per stroke), simplified then traditional."""
     out: dict[str, str] = {}
@@ -485,7 +490,7 @@ def build(inp: Inputs):
             if c in inp.order5 and inp.order5[c]:
                 seq5[c] = str(inp.order5[c])
             elif c in cn:
-                seq5[c] = "".join(CNCHAR_CLASS.get(x, "5") for x in cn[c])
+                seq5[c] = five_classes(cn[c])
     ts_cache: dict[str, int] = {}
 
     def strokes(x, comp=None):
