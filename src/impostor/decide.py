@@ -139,11 +139,12 @@ class Evidence:
 
 
 class _Masked(dict):
-    """Pattern words by (side, the word with one character masked), and the lengths of the words of each side."""
+    """Pattern words by (side, the word with one character masked), and the lengths of the words of each side
+    (ascending)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.lengths: dict[str, Any] = {"prefix": set(), "suffix": set()}
+        self.lengths: dict[str, list[int]] = {"prefix": [], "suffix": []}
 
 
 class Decider:
@@ -211,14 +212,9 @@ class Decider:
         for form, alignment in exact or alignments:
             score = costs.score(alignment.cost, form.length)
             if alignment.cost > costs.budget(form.length) + 1e-9:
-                # What changed is judged (reads or looks as, the net) for distinctive names only, and only for
-                # names longer than any placed within budget (Scorer.useful keeps no others): 泰州曰報 imitates
-                # 泰州日报 and is no look-alike of 兰州日报 besides; 中国新闻周刑 carries 中国新闻 and looks like
-                # 中国新闻周刊.
-                if form.weak or form.length < NET_MIN_LENGTH:
-                    if nearest is None or score > nearest[0]:
-                        nearest = (score, form)
-                    continue
+                # What changed is judged (reads or looks as, the net) only for names longer than any placed within
+                # budget (Scorer.useful keeps no others): 泰州曰報 imitates 泰州日报 and is no look-alike of 兰州日报
+                # besides; 中国新闻周刑 carries 中国新闻 and looks like 中国新闻周刊.
                 signal = self._changed_signal(evidence, form, alignment, affixes)
                 if signal is not None:
                     yield signal
@@ -247,8 +243,7 @@ class Decider:
             else:
                 # 盲春市广播电视台 places 宜春市广播电视台 after 盲 with 宜 left out: read whole, it looks like it;
                 # 国家外汇管理蛆 places 国家外汇管理局 with 局 left out: read whole, it is one character from it.
-                signal = self._changed_signal(evidence, form, alignment, affixes) \
-                    if form.length >= NET_MIN_LENGTH and not form.weak else None
+                signal = self._changed_signal(evidence, form, alignment, affixes)
                 if signal is not None:
                     yield signal
                     continue
@@ -315,9 +310,11 @@ class Decider:
 
     def _changed_signal(self, evidence: Evidence, form: Form, alignment: Alignment,
                         affixes: dict[tuple[int, int], list[str] | None]) -> "Signal | None":
-        """What the change from a distinctive registry name means: a block when the name reads or looks as it
-        (``_looks_as_signal``), else a review when it is one character from it (the net under the tables, whatever
-        the character), else nothing."""
+        """What the change from a distinctive registry name (NET_MIN_LENGTH characters and up, not a weak one)
+        means: a block when the name reads or looks as it (``_looks_as_signal``), else a review when it is one
+        character from it (the net under the tables, whatever the character), else nothing."""
+        if form.weak or form.length < NET_MIN_LENGTH:
+            return None
         signal = self._looks_as_signal(evidence, form, alignment, affixes)
         if signal is not None:
             return signal
@@ -351,7 +348,7 @@ class Decider:
         like the body's.  A character changed into part of an ordinary word there is no disguise (光阴 is a word:
         光阴日报 is left to the net)."""
         m = form.length
-        if form.weak or m < NET_MIN_LENGTH or self.costs.homophone > self.costs.budget(m):
+        if self.costs.homophone > self.costs.budget(m):
             return None  # (a homophone that alone would break the budget blocks no name, however many)
         n = len(evidence.normalized.tokens)
         for start in (alignment.start, alignment.end - m) if alignment.end - alignment.start != m else (alignment.start,):
@@ -551,11 +548,9 @@ class Decider:
             for side in ("prefix", "suffix"):
                 word = getattr(pattern, side)
                 if len(word) >= 2:
-                    table.lengths[side].add(len(word))
                     for at in range(len(word)):
                         table.setdefault((side, word[:at] + "\0" + word[at + 1:]), []).append(pattern)
-        for side in table.lengths:
-            table.lengths[side] = sorted(table.lengths[side])
+        table.lengths = {side: sorted({len(masked) for kind, masked in table if kind == side}) for side in table.lengths}
         return table
 
     def _initials_signals(self, evidence: Evidence):

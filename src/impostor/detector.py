@@ -21,7 +21,7 @@ from .candidates import CandidateIndex
 from .chars import CharTables
 from .allowlist import Allowlist
 from .decide import PASS, Decider, Evidence, Verdict, allowed
-from .lexicon import LexiconError, custom_registry, default_lexicon_dir, denylist_registry, load_config
+from .lexicon import custom_registry, default_lexicon_dir, denylist_registry, load_config
 from .memo import Memo
 from .normalize import LATIN, Normalized, Normalizer
 from .registry import Registry, build_registry
