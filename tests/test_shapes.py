@@ -94,3 +94,17 @@ def test_the_quick_answer_agrees_with_the_definition(shapes):
     rng = random.Random(23)
     pairs = [rng.sample(chars, 2) for _ in range(30000)] + [("闷", "闻"), ("国", "固"), ("日", "旦"), ("阳", "阴")]
     assert all(shapes.alike(a, b) == (shapes.similarity(a, b) >= shapes.threshold) for a, b in pairs)
+
+
+def test_the_stroke_edit_distance_is_levenshtein():
+    # The bit-parallel distance against rapidfuzz's, on stroke strings as long as the longest characters' and on
+    # the empty string.
+    from rapidfuzz.distance import Levenshtein
+
+    from impostor.shapes import _edits
+
+    rng = random.Random(5)
+    strings = ["", "1", "12345"] + ["".join(rng.choice("12345") for _ in range(rng.randint(0, 36))) for _ in range(400)]
+    pairs = [(a, b) for a in strings[:60] for b in strings] + [(rng.choice(strings), rng.choice(strings))
+                                                               for _ in range(5000)]
+    assert all(_edits(a, b) == Levenshtein.distance(a, b) for a, b in pairs)

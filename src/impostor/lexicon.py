@@ -102,6 +102,7 @@ def read_table(path: Path | str, required: tuple[str, ...] = (), codepoints: boo
         cells = line.split("\t")
         if columns is None:
             columns = tuple(c.strip() for c in cells)
+            width = len(columns)
             if len(set(columns)) != len(columns) or not all(columns):
                 raise LexiconError(path, lineno, f"bad column header {columns!r}")
             missing = [c for c in required if c not in columns]
@@ -111,10 +112,15 @@ def read_table(path: Path | str, required: tuple[str, ...] = (), codepoints: boo
             if missing_meta:
                 raise LexiconError(path, 1, "header must name " + ", ".join(f"'# {k}:'" for k in missing_meta))
             continue
-        if len(cells) > len(columns):
-            raise LexiconError(path, lineno, f"{len(cells)} fields, header has {len(columns)}")
-        cells += [""] * (len(columns) - len(cells))
-        row = dict(zip(columns, map(decode_field if codepoints else str.strip, cells)))
+        if len(cells) != width:
+            if len(cells) > width:
+                raise LexiconError(path, lineno, f"{len(cells)} fields, header has {width}")
+            cells += [""] * (width - len(cells))
+        if not codepoints:
+            cells = map(str.strip, cells)
+        elif "U+" in line:  # (most rows are plain text: no field to decode)
+            cells = map(decode_field, cells)
+        row = dict(zip(columns, cells))
         for col in required:
             if not row[col]:
                 raise LexiconError(path, lineno, f"empty required field '{col}'")

@@ -49,10 +49,7 @@ class Form(NamedTuple):
     body: Body
     is_alias: bool
     weak: bool  # shared with local bodies or an organ-type word: carrying it means review, imitating it no more
-
-    @property
-    def length(self) -> int:
-        return len(self.tokens)
+    length: int  # how many tokens (asked for at every step of a decision: kept, not counted)
 
 
 @dataclass(frozen=True)
@@ -296,7 +293,7 @@ def _add_forms(registry: Registry, tables: list[tuple[FileSpec, Table, list[tupl
         # An official name beats an alias; among equals the first file of the manifest (the most specific) wins.
         body, is_alias, text, tokens = entries[0] if len(entries) == 1 else min(entries, key=_is_alias)  # stable
         weak = v in generic_words or (is_alias and len(v) <= 3 and v.endswith(GENERIC_OFFICE_ENDINGS))
-        forms.append(Form(len(forms), text, tokens, body, is_alias, weak))
+        forms.append(Form(len(forms), text, tokens, body, is_alias, weak, len(tokens)))
 
 
 def _add_name(form_bodies: dict[str, list[tuple[Body, bool, str, tuple[Token, ...]]]], variant: str,

@@ -196,64 +196,64 @@ def _costs(words: dict[int, dict[int, float]], n: int, lo: int, hi: int) -> list
 
 
 def _read(path: Path):
-    """The word list, in bulk with numpy over its UTF-8 bytes: (meta, alphabet, sorted keys, their costs, long
-    words, the cost of an unlisted character, rows, the words tagged as organisations).  A malformed row is refused
-    with its line, and nothing is loaded."""
+    """The word list, in bulk with numpy over its code points: (meta, alphabet, sorted keys, their costs and tags,
+    long words, the cost of an unlisted character, rows, the words tagged as organisations).  A malformed row is
+    refused with its line, and nothing is loaded."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise LexiconError(path, None, f"cannot read: {exc.strerror or exc}") from None
-    if not raw.endswith(b"\n"):
-        raw += b"\n"
     try:
-        raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise LexiconError(path, raw[:exc.start].count(b"\n") + 1, "not valid UTF-8") from None
-    meta, offset, first = _header(path, raw)
-    data = np.frombuffer(raw, dtype=np.uint8, offset=offset)
-    if not data.size:
+    if not text.endswith("\n"):
+        text += "\n"
+    meta, offset, first = _header(path, text)
+    body = text[offset:]
+    if not body:
         raise LexiconError(path, first, "no words")
-    starts, word_end, freq_end, ends = _fields(path, raw, data, offset, first)
-    counts = _frequencies(path, data, word_end, freq_end, first)
+    # One array element per character (UTF-32): a word's first characters, its tabs and digits are plain indexes.
+    points = np.frombuffer(body.encode("utf-32-le"), dtype=np.uint32)
+    starts, word_end, freq_end, ends = _fields(path, body, points, first)
+    counts = _frequencies(path, points, word_end, freq_end, first)
     total = float(counts.sum())
     costs = math.log(total) - np.log(counts.astype(np.float64))
     del counts
-    keys, short, alphabet = _keys(data, starts, word_end)
+    keys, short, alphabet = _keys(points, starts, word_end)
     # Each row's tag (1 to 4 ASCII letters) as an integer, its bytes packed.
     tag_length = np.minimum(ends - freq_end - 1, 4)
     tags = np.zeros(len(starts), dtype=np.int64)
     for k in range(4):
-        tags |= np.where(tag_length > k, data[np.minimum(freq_end + 1 + k, len(data) - 1)].astype(np.int64) << (8 * k),
-                         0)
+        letter = points[np.minimum(freq_end + 1 + k, len(points) - 1)].astype(np.int64) & 0xFF
+        tags |= np.where(tag_length > k, letter << (8 * k), 0)
     key_costs, key_tags = costs[short], tags[short]
     order = np.argsort(keys)
     keys, key_costs, key_tags = keys[order], key_costs[order], key_tags[order]
     keep = np.concatenate(([True], keys[1:] != keys[:-1]))  # a word listed twice is looked up once
 
     def word(row: int) -> str:
-        return raw[offset + int(starts[row]):offset + int(word_end[row])].decode("utf-8")
+        return body[int(starts[row]):int(word_end[row])]
 
     long_words: dict[str, float] = {}
-    for row in np.flatnonzero(~short).tolist():
-        if int(word_end[row] - starts[row]) <= 4 * MAX_WORD:  # bytes: at most MAX_WORD characters of four
-            text = word(row)
-            if len(text) <= MAX_WORD:
-                long_words.setdefault(text, float(costs[row]))
-    tagged = (ends - freq_end == 3) & (data[freq_end + 1] == ord("n")) & (data[freq_end + 2] == ord("t"))
+    lengths = word_end - starts
+    for row in np.flatnonzero(~short & (lengths <= MAX_WORD)).tolist():
+        long_words.setdefault(word(row), float(costs[row]))
+    tagged = (ends - freq_end == 3) & (points[freq_end + 1] == ord("n")) & (points[freq_end + 2] == ord("t"))
     organisations = frozenset(map(word, np.flatnonzero(tagged).tolist()))
     return (meta, [chr(c) for c in alphabet.tolist()], keys[keep], key_costs[keep], key_tags[keep], long_words,
             math.log(total), len(starts), organisations)
 
 
-def _header(path: Path, raw: bytes) -> tuple[dict[str, str], int, int]:
+def _header(path: Path, text: str) -> tuple[dict[str, str], int, int]:
     """The provenance lines and the column header: (meta, the offset of the first row, its line number)."""
     meta: dict[str, str] = {}
     offset = 0
-    for number, line in enumerate(raw[:1 << 14].split(b"\n")[:-1], 1):
+    for number, line in enumerate(text[:1 << 14].split("\n")[:-1], 1):
         offset += len(line) + 1
-        if not line.startswith(b"#"):
+        if not line.startswith("#"):
             break
-        found = header_key(line.decode("utf-8"))
+        found = header_key(line)
         if found is not None:
             meta.setdefault(*found)
     else:
@@ -261,16 +261,16 @@ def _header(path: Path, raw: bytes) -> tuple[dict[str, str], int, int]:
     missing = [k for k in REQUIRED_HEADER_KEYS if not meta.get(k)]
     if missing:
         raise LexiconError(path, 1, "header must name " + ", ".join(f"'# {k}:'" for k in missing))
-    if tuple(line.decode("utf-8").rstrip("\r").split("\t")) != COLUMNS:
+    if tuple(line.rstrip("\r").split("\t")) != COLUMNS:
         raise LexiconError(path, number, f"the column header must be {chr(9).join(COLUMNS)!r}")
     return meta, offset, number + 1
 
 
-def _fields(path: Path, raw: bytes, data: np.ndarray, offset: int, first: int):
+def _fields(path: Path, body: str, points: np.ndarray, first: int):
     """Per row: where it starts, where its word and its frequency end (their tabs), and its line feed."""
-    ends = np.flatnonzero(data == 10).astype(np.int32)
+    ends = np.flatnonzero(points == 10).astype(np.int32)
     starts = np.concatenate(([0], ends[:-1] + 1)).astype(np.int32)
-    tabs = np.flatnonzero(data == 9).astype(np.int32)
+    tabs = np.flatnonzero(points == 9).astype(np.int32)
     rows = len(starts)
     # Exactly two tabs per row, in order: word, tab, frequency, tab, tag.
     if len(tabs) == 2 * rows:
@@ -282,13 +282,14 @@ def _fields(path: Path, raw: bytes, data: np.ndarray, offset: int, first: int):
     if bad.any():
         row = int(np.argmax(bad))
         if len(tabs) != 2 * rows:  # the first row that is not a word, a frequency and a tag
-            row = next(i for i, line in enumerate(raw[offset:].split(b"\n"))
-                       if line.count(b"\t") != 2 or line.startswith(b"\t") or b"\t\t" in line or line.endswith(b"\t"))
+            row = next(i for i, line in enumerate(body.split("\n"))
+                       if line.count("\t") != 2 or line.startswith("\t") or "\t\t" in line or line.endswith("\t"))
         raise LexiconError(path, first + row, "a row must be: a word, its frequency and its tag, by tabs")
     return starts, word_end, freq_end, ends
 
 
-def _frequencies(path: Path, data: np.ndarray, word_end: np.ndarray, freq_end: np.ndarray, first: int) -> np.ndarray:
+def _frequencies(path: Path, points: np.ndarray, word_end: np.ndarray, freq_end: np.ndarray, first: int
+                 ) -> np.ndarray:
     """The frequency column, read digit by digit."""
     digits = freq_end - word_end - 1
     if digits.max() > 15:
@@ -296,7 +297,7 @@ def _frequencies(path: Path, data: np.ndarray, word_end: np.ndarray, freq_end: n
     counts = np.zeros(len(digits), dtype=np.int64)
     for k in range(int(digits.max())):
         more = digits > k
-        digit = data[np.where(more, word_end + 1 + k, 0)].astype(np.int64) - 48
+        digit = points[np.where(more, word_end + 1 + k, 0)].astype(np.int64) - 48
         bad = more & ((digit < 0) | (digit > 9))
         if bad.any():
             raise LexiconError(path, first + int(np.argmax(bad)), "the frequency must be a whole number")
@@ -306,32 +307,20 @@ def _frequencies(path: Path, data: np.ndarray, word_end: np.ndarray, freq_end: n
     return counts
 
 
-def _keys(data: np.ndarray, starts: np.ndarray, word_end: np.ndarray):
-    """Each word as a key packed from its first KEY_CHARS characters' numbers (decoded from UTF-8), whether that
-    is the whole word, and the alphabet (code points, in order; a character's number is its place + 1)."""
-    rows = len(starts)
-    points = np.full((KEY_CHARS, rows), -1, dtype=np.int32)
-    at = starts.copy()
-    present = np.ones(rows, dtype=bool)
-    last = len(data) - 4  # a line feed ends every row: reading four bytes from a character never runs past it
+def _keys(points: np.ndarray, starts: np.ndarray, word_end: np.ndarray):
+    """Each word of up to KEY_CHARS characters as a key packed from its characters' numbers, which words those
+    are, and the alphabet (code points, in order; a character's number is its place + 1)."""
+    short = word_end - starts <= KEY_CHARS
+    first, last = starts[short], word_end[short]
+    chars = np.empty((KEY_CHARS, len(first)), dtype=np.int32)  # code points; -1 past the word's end
     for k in range(KEY_CHARS):
-        present &= at < word_end
-        where = np.minimum(at, last)
-        b0, b1, b2, b3 = (data[where + i].astype(np.int32) for i in range(4))
-        width = 1 + (b0 >= 0xC0) + (b0 >= 0xE0) + (b0 >= 0xF0)
-        point = np.where(width == 3, (b0 & 0x0F) << 12 | (b1 & 0x3F) << 6 | (b2 & 0x3F),  # the BMP's Han
-                         np.where(width == 4, (b0 & 0x07) << 18 | (b1 & 0x3F) << 12 | (b2 & 0x3F) << 6 | (b3 & 0x3F),
-                                  np.where(width == 2, (b0 & 0x1F) << 6 | (b1 & 0x3F), b0)))
-        points[k] = np.where(present, point, -1)
-        at = np.where(present, at + width, at)
-    short = at >= word_end
-    listed = points[points >= 0]
-    alphabet = np.flatnonzero(np.bincount(listed))
+        chars[k] = np.where(first + k < last, points[np.minimum(first + k, len(points) - 1)].view(np.int32), -1)
+    alphabet = np.flatnonzero(np.bincount(chars.ravel() + 1)[1:])
     if len(alphabet) >= 1 << CHAR_BITS:  # pragma: no cover - a list of another script
         raise ValueError(f"more than {(1 << CHAR_BITS) - 1} distinct characters")
     number = np.zeros(int(alphabet[-1]) + 2, dtype=np.int64)
     number[alphabet] = np.arange(1, len(alphabet) + 1)  # -1 (no character) reads the last entry: 0
-    keys = np.zeros(int(short.sum()), dtype=np.int64)
+    keys = np.zeros(len(first), dtype=np.int64)
     for k in range(KEY_CHARS):
-        keys |= number[points[k][short]] << (CHAR_BITS * k)
+        keys |= number[chars[k]] << (CHAR_BITS * k)
     return keys, short, alphabet

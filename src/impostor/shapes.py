@@ -42,16 +42,33 @@ class Shape(NamedTuple):
 
 
 def _edits(a: str, b: str) -> int:
-    """Levenshtein distance (stroke strings are short: at most a few dozen)."""
+    """Levenshtein distance, bit-parallel (Myers 1999, as Hyyrö 2001 states it for the edit distance): one pass over
+    ``a`` with the columns of ``b`` as the bits of an integer."""
     if len(a) < len(b):
         a, b = b, a
-    previous = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        current = [i]
-        for j, y in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
-        previous = current
-    return previous[-1]
+    m = len(b)
+    if not m:
+        return len(a)
+    where: dict[str, int] = {}  # a character of b -> the bits of its places in b
+    for i, ch in enumerate(b):
+        where[ch] = where.get(ch, 0) | 1 << i
+    mask, last = (1 << m) - 1, 1 << (m - 1)
+    up, down, distance = mask, 0, m  # vertical deltas +1 and -1 of the current column
+    for ch in a:
+        eq = where.get(ch, 0)
+        xv = eq | down
+        xh = (((eq & up) + up) ^ up) | eq
+        right = down | ~(xh | up)  # horizontal deltas +1 …
+        left = up & xh  # … and -1
+        if right & last:
+            distance += 1
+        elif left & last:
+            distance -= 1
+        right = (right << 1) | 1
+        left <<= 1
+        up = (left | ~(xv | right)) & mask
+        down = right & xv & mask
+    return distance
 
 
 def similarity(a: str, shape_a: Shape, b: str, shape_b: Shape) -> float:
