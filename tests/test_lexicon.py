@@ -71,3 +71,43 @@ def test_missing_file_is_reported(lexicon_copy):
     (lexicon_copy / "registry" / "military.tsv").unlink()
     with pytest.raises(LexiconError, match="military.tsv"):
         Detector(lexicon_copy)
+
+
+# A misspelt or mistyped manifest entry is refused with the manifest's line, never half-loaded: before, a misspelt
+# key (aliasse) was dropped and its file read without aliases (最高检察院 went from block to review).
+@pytest.mark.parametrize("old, new, message", [
+    ('aliases = "aliases"', 'aliasse = "aliases"', "unknown key 'aliasse'"),  # a misspelt key
+    ('aliases = "aliases"', 'aliases = "aliasse"', "has no column 'aliasse'"),  # a column the file lacks
+    ('category = "media"', 'categroy = "media"', "unknown key 'categroy'"),
+    ('kind = "entity"', "kind = 3", "kind must be a non-empty string"),  # a value of the wrong type
+    ('kind = "entity"', 'kind = "entty"', "kind must be one of"),
+    ('name = "name"', 'name = ""', "name must be a non-empty string"),
+    ("[[file]]", "[[files]]", "unknown key 'files'"),  # a misspelt table: its file would be skipped
+])
+def test_a_misspelt_manifest_entry_is_refused_with_its_line(lexicon_copy, old, new, message):
+    manifest = lexicon_copy / "manifest.toml"
+    text = manifest.read_text(encoding="utf-8")
+    at = text.index(old)
+    manifest.write_text(text[:at] + new + text[at + len(old):], encoding="utf-8")
+    line = text[:at].count("\n") + 1
+    with pytest.raises(LexiconError, match=message) as err:
+        Detector(lexicon_copy)
+    assert err.value.path.endswith("manifest.toml") and err.value.line == line
+
+
+def test_costs_have_one_source_of_values():
+    # scoring.toml gives every cost and the checks know every one: no default in the code to drift from it.
+    from impostor.scoring import SETTINGS, Costs
+
+    assert set(Costs.__dataclass_fields__) == set(SETTINGS["costs"])
+    with pytest.raises(TypeError):
+        Costs()  # type: ignore[call-arg]
+
+
+def test_the_lexicon_version_covers_the_unicode_version(monkeypatch):
+    import unicodedata
+
+    first = Detector().lexicon_version
+    assert Detector().lexicon_version == first
+    monkeypatch.setattr(unicodedata, "unidata_version", "0.0.1")
+    assert Detector().lexicon_version != first

@@ -14,6 +14,7 @@ import hashlib
 import itertools
 import json
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -109,8 +110,10 @@ class Detector:
 
     def _version(self, overrides: dict) -> str:
         """A short hash of everything that decides a verdict: the lexicon files, your registries, allow- and
-        denylist, overrides and disabled categories.  Equal hashes mean equal verdicts for equal names."""
-        digest = hashlib.sha256()
+        denylist, overrides and disabled categories, and the Unicode version of this Python's ``unicodedata`` (NFKC
+        and the character categories fold names: two Pythons may fold a new character differently).  Equal hashes
+        mean equal verdicts for equal names."""
+        digest = hashlib.sha256(f"unicode {unicodedata.unidata_version}\0".encode())
         files = sorted(p for p in self.lexicon_dir.rglob("*") if p.suffix in LEXICON_SUFFIXES and p.is_file())
         extra = [*self.registry_paths, self.allowlist_path, self.denylist_path]
         for i, path in enumerate(files + [p for p in extra if p is not None]):

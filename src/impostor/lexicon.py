@@ -141,6 +141,9 @@ class FileSpec:
     categories: dict[str, str] = field(default_factory=dict)
     provenance: bool = True  # shipped lexicons must name source, version and licence; a user's own file need not
     default_category: str = "other"
+    # Where the manifest declared it: (the manifest, the line of each key); None for a user's own file, whose
+    # optional columns (aliases, category) may be absent.
+    declared: tuple[Path, dict[str, int]] | None = None
 
     def category_of(self, row: dict[str, str]) -> str:
         if self.category:
@@ -148,34 +151,87 @@ class FileSpec:
         value = row.get(self.columns.get("category_column", ""), "")
         return self.categories.get(value) or self.categories.get("*") or value or self.default_category
 
+    def check_columns(self, table: "Table") -> None:
+        """A declared file must have every column the manifest names for it (``aliases = "aliasse"`` would read
+        no alias at all): refused with the manifest's line."""
+        if self.declared is None:
+            return
+        manifest, lines = self.declared
+        for key, column in self.columns.items():
+            if key in _SPEC_COLUMN_KEYS and column not in table.columns:
+                raise LexiconError(manifest, lines.get(key), f"{key} = {column!r}: {table.path.name} has no column "
+                                                             f"{column!r}; its columns: {', '.join(table.columns)}")
+
 
 _SPEC_COLUMN_KEYS = ("name", "aliases", "status", "group", "short", "short_alt", "common_word", "level",
                      "weight", "position", "category_column", "other", "cost", "claim")
+_SPEC_VALUE_KEYS = ("level_value", "status_value")  # a fixed value for every row of a file that lacks the column
+_SPEC_KEYS = ("path", "kind", "category", "categories", *_SPEC_COLUMN_KEYS, *_SPEC_VALUE_KEYS)
 
 
 def read_manifest(path: Path | str) -> list[FileSpec]:
-    """Parse ``manifest.toml``: the list of registry files, each checked to exist."""
+    """Parse ``manifest.toml``: the list of registry files.  An unknown or misspelt key, a value of the wrong type
+    or a missing one is refused with the manifest's path and line, and nothing is loaded."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except OSError as exc:
         raise LexiconError(path, None, f"cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise LexiconError(path, None, "not valid UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise LexiconError(path, getattr(exc, "lineno", None), f"invalid TOML: {exc}") from None
+    blocks = _file_blocks(text)
+    for key in data:
+        if key != "file":
+            raise LexiconError(path, _key_line(text, key, 0, len(text.split("\n"))),
+                               f"unknown key {key!r}; a manifest holds only [[file]] tables")
+    entries = data.get("file", [])
+    if not isinstance(entries, list):
+        raise LexiconError(path, None, "file must be an array of tables: [[file]]")
     specs = []
-    for i, entry in enumerate(data.get("file", []), start=1):
+    for i, entry in enumerate(entries, start=1):
+        start, end = blocks[i - 1] if i <= len(blocks) else (None, None)
+        lines = {key: _key_line(text, key, start, end) for key in entry} if start is not None else {}
+        for key, value in entry.items():
+            if key not in _SPEC_KEYS:
+                raise LexiconError(path, lines.get(key) or start, f"file #{i}: unknown key {key!r}; known: "
+                                                                  f"{', '.join(_SPEC_KEYS)}")
+            if key == "categories":
+                if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+                    raise LexiconError(path, lines.get(key), f"file #{i}: categories must map values to categories")
+            elif not isinstance(value, str) or not value:
+                raise LexiconError(path, lines.get(key), f"file #{i}: {key} must be a non-empty string")
         kind = entry.get("kind")
         if kind not in KINDS:
-            raise LexiconError(path, None, f"file #{i}: kind must be one of {', '.join(KINDS)}, got {kind!r}")
+            raise LexiconError(path, lines.get("kind") or start,
+                               f"file #{i}: kind must be one of {', '.join(KINDS)}, got {kind!r}")
         if "path" not in entry or "name" not in entry:
-            raise LexiconError(path, None, f"file #{i}: needs 'path' and 'name'")
-        columns = {k: entry[k] for k in _SPEC_COLUMN_KEYS if k in entry}
-        columns.update({k: v for k, v in entry.items() if k.endswith("_value")})
+            raise LexiconError(path, start, f"file #{i}: needs 'path' and 'name'")
+        columns = {k: entry[k] for k in (*_SPEC_COLUMN_KEYS, *_SPEC_VALUE_KEYS) if k in entry}
         specs.append(FileSpec(path=path.parent / entry["path"], kind=kind, columns=columns,
-                              category=entry.get("category"), categories=dict(entry.get("categories", {}))))
+                              category=entry.get("category"), categories=dict(entry.get("categories", {})),
+                              declared=(path, lines)))
     if not specs:
         raise LexiconError(path, None, "lists no [[file]]")
     return specs
+
+
+def _file_blocks(text: str) -> list[tuple[int, int]]:
+    """The line spans (first line, line after the last) of each ``[[file]]`` table of a manifest."""
+    lines = text.split("\n")
+    starts = [n for n, line in enumerate(lines, 1) if line.strip().replace(" ", "") == "[[file]]"]
+    return list(zip(starts, starts[1:] + [len(lines) + 1]))
+
+
+def _key_line(text: str, key: str, start: int | None, end: int | None) -> int | None:
+    """The line, between ``start`` and ``end``, that sets ``key`` (or opens the table ``[key]`` / ``[[key]]``)."""
+    pattern = re.compile(rf"^\s*(?:{re.escape(key)}\s*=|\[\[?\s*{re.escape(key)}\s*\]\]?)")
+    for number, line in enumerate(text.split("\n"), 1):
+        if (start is None or number >= start) and (end is None or number < end) and pattern.match(line):
+            return number
+    return None
 
 
 def custom_registry(path: Path | str) -> FileSpec:

@@ -154,6 +154,7 @@ def build_registry(manifest: Path, normalizer: Normalizer, extra: list[FileSpec]
     entity_rows: list[tuple[FileSpec, Table, list[tuple[int, dict[str, str]]]]] = []  # per table: its names
     for spec in specs:
         table = read_table(spec.path, required=(spec.columns["name"],), provenance=spec.provenance)
+        spec.check_columns(table)
         registry.sources.append(table.source())
         col = spec.columns
         names: list[tuple[int, dict[str, str]]] = []
@@ -203,6 +204,7 @@ def check_entity_file(spec: FileSpec, normalizer: Normalizer) -> None:
     """Read one file of protected names by the rules ``build_registry`` applies to it (a list about to be written
     is checked so); raises LexiconError naming the file and line."""
     table = read_table(spec.path, required=(spec.columns["name"],), provenance=spec.provenance)
+    spec.check_columns(table)
     _add_forms(Registry(), [(spec, table, list(table.rows))], 1, normalizer, set())
 
 

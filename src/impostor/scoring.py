@@ -94,27 +94,27 @@ def check_settings(values: Any, where: str, complete: bool = False) -> dict[str,
 
 @dataclass(frozen=True)
 class Costs:
-    """Channel costs and the per-length budget; read from ``scoring.toml`` beside the lexicons."""
+    """Channel costs and the per-length budget, as ``scoring.toml`` beside the lexicons gives them (the one place
+    their values are written: there are no defaults here)."""
 
-    lookalike: float = 0.05
-    pinyin: float = 0.08
-    homophone: float = 0.25
-    near_homophone: float = 0.3
-    insert: float = 0.25
-    insert_min_length: int = 4  # shorter registry names take no insertions (工程学院 is not 工程院)
-    repeat: float = 0.05
-    delete_base: float = 0.6
-    delete_weight: float = 0.4
-    budget_per_char: float = 0.16
-    budget_offset: float = -0.18
-    budget_min: float = 0.1
-    block_score: float = 0.75
+    lookalike: float
+    pinyin: float
+    homophone: float
+    near_homophone: float
+    insert: float
+    insert_min_length: int  # shorter registry names take no insertions (工程学院 is not 工程院)
+    repeat: float
+    delete_base: float
+    delete_weight: float
+    budget_per_char: float
+    budget_offset: float
+    budget_min: float
+    block_score: float
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "Costs":
-        fields = cls.__dataclass_fields__
-        return cls(**{k: int(v) if fields[k].type in (int, "int") else float(v)
-                      for k, v in config.items() if k in fields})
+        """From a checked, complete ``[costs]`` table (``check_settings``)."""
+        return cls(**{k: int(v) if SETTINGS["costs"][k][2] else float(v) for k, v in config.items()})
 
     def __post_init__(self) -> None:
         # Budgets by length, computed once: the scorer and the decider ask for them per candidate.
