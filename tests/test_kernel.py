@@ -357,3 +357,15 @@ def test_searcher_refuses_posting_fits_its_walk_could_not_trust(reference, detec
             fits[at] = value
         with pytest.raises(ValueError, match="fits"):
             searcher(fits)
+
+
+def test_every_constant_the_kernel_exports_is_checked_against_the_python_side():
+    # Token layout, channel codes and length caps live in both languages; the import states each one and refuses
+    # a kernel built with another value (a stale build after a change on one side).
+    exported = {name for name in dir(kernel.compiled) if name.isupper()}
+    assert exported >= {"TOKEN_FIELDS", "READINGS", "CHANNELS", "MAX_SCREENED", "MAX_WORD", "MAX_PINYIN_RUN"}
+    assert exported <= kernel.checked
+    with pytest.raises(kernel.KernelMismatch, match="TOKEN_FIELDS"):
+        kernel.require(TOKEN_FIELDS=kernel.compiled.TOKEN_FIELDS + 1)
+    with pytest.raises(ImportError, match="CHANNELS"):
+        kernel.require(CHANNELS=kernel.compiled.CHANNELS[::-1])

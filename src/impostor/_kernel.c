@@ -20,6 +20,11 @@
 #define READINGS 4
 enum { IDENTICAL, LOOKALIKE, PINYIN, HOMOPHONE, NEAR_HOMOPHONE, NEAR_LOOKALIKE, SYNONYM, OTHER, INSERTED, REPEATED,
        DELETED };
+/* The channel names in the order of the codes above, exported as CHANNELS: the import checks them against
+ * scoring.CHANNELS (kernel.require), as it checks the other exported constants against the Python side's. */
+static const char *CHANNEL_NAMES[] = {"identical", "look-alike", "pinyin", "homophone", "near-homophone",
+                                      "near look-alike", "same-kind word", "different", "inserted", "repeated",
+                                      "deleted"};
 enum { SUB, DEL, INS };
 
 /* -- an open-addressing map from uint64 keys to int32 values ------------------------------------------------- */
@@ -1549,7 +1554,28 @@ PyMODINIT_FUNC PyInit__kernel(void) {
         return NULL;
     PyObject *module = PyModule_Create(&kernel_module);
     if (module == NULL) return NULL;
-    if (PyModule_AddIntConstant(module, "TOKEN_FIELDS", TOKEN_FIELDS) < 0) goto fail;
+    if (PyModule_AddIntConstant(module, "TOKEN_FIELDS", TOKEN_FIELDS) < 0 ||
+        PyModule_AddIntConstant(module, "READINGS", READINGS) < 0 ||
+        PyModule_AddIntConstant(module, "MAX_SCREENED", MAX_SCREENED) < 0 ||
+        PyModule_AddIntConstant(module, "MAX_WORD", MAX_WORD) < 0 ||
+        PyModule_AddIntConstant(module, "MAX_PINYIN_RUN", MAX_PINYIN_RUN) < 0 ||
+        PyModule_AddIntConstant(module, "MAX_SYLLABLE", MAX_SYLLABLE) < 0)
+        goto fail;
+    {
+        Py_ssize_t count = sizeof(CHANNEL_NAMES) / sizeof(CHANNEL_NAMES[0]);
+        PyObject *channels = PyTuple_New(count);
+        if (channels == NULL) goto fail;
+        for (Py_ssize_t i = 0; i < count; i++) {
+            PyObject *name = PyUnicode_FromString(CHANNEL_NAMES[i]);
+            if (name == NULL) { Py_DECREF(channels); goto fail; }
+            PyTuple_SET_ITEM(channels, i, name);
+        }
+        if (PyModule_AddObject(module, "CHANNELS", channels) < 0) { Py_DECREF(channels); goto fail; }
+    }
+    if ((int)(sizeof(CHANNEL_NAMES) / sizeof(CHANNEL_NAMES[0])) != DELETED + 1) {
+        PyErr_SetString(PyExc_ImportError, "impostor._kernel: CHANNEL_NAMES does not match the channel enum");
+        goto fail;
+    }
     Py_INCREF(&AlignerType);
     if (PyModule_AddObject(module, "Aligner", (PyObject *)&AlignerType) < 0) { Py_DECREF(&AlignerType); goto fail; }
     Py_INCREF(&SearcherType);

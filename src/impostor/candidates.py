@@ -61,6 +61,7 @@ class Postings(NamedTuple):
 
 MAX_SCREEN_WORD = 32  # the longest word the kernel's screen takes
 MAX_SCREEN_SYLLABLE = 12  # and the longest pinyin syllable
+kernel.require(MAX_WORD=MAX_SCREEN_WORD, MAX_SYLLABLE=MAX_SCREEN_SYLLABLE)
 
 
 class CandidateIndex:

@@ -20,3 +20,23 @@ if os.environ.get("IMPOSTOR_KERNEL") == "python":
     compiled = None
 
 NAME = "compiled" if compiled is not None else "python"
+
+
+checked: set[str] = set()  # the constants stated so far (a test sees that every exported one is)
+
+
+class KernelMismatch(ImportError):
+    """The compiled kernel was built from other sources than the Python side it is loaded with."""
+
+
+def require(**expected: object) -> None:
+    """Refuse a compiled kernel whose exported constants (token layout, channel codes, length caps) differ from the
+    Python side's: each module that shares one with the kernel states it here as it is imported."""
+    checked.update(expected)
+    if compiled is None:
+        return
+    for name, value in expected.items():
+        built = getattr(compiled, name, None)
+        if built != value:
+            raise KernelMismatch(f"impostor._kernel was built from other sources: {name} is {built!r} there and "
+                                 f"{value!r} here; rebuild it (pip install .) or set IMPOSTOR_KERNEL=python")

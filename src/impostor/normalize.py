@@ -18,6 +18,7 @@ import struct
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from . import kernel
 from .chars import MAX_READINGS, CharTables, is_han
 from .memo import Memo, cached
 
@@ -28,6 +29,9 @@ MAX_LATIN_RUNS = 1 << 16  # Latin runs whose reading is kept; emptied when full
 SEPARATOR_KINDS = (LATIN, SYLLABLE, DIGIT)
 # A token as integers for the compiled kernel: text, visual, is-syllable, readings, fuzzy keys (-1: none).
 TOKEN_CODE = struct.Struct(f"=3i{MAX_READINGS}i{MAX_READINGS}i")
+MAX_PINYIN_RUN = 64  # a longer run of letters is not read as pinyin
+kernel.require(TOKEN_FIELDS=TOKEN_CODE.size // 4, READINGS=MAX_READINGS, MAX_SCREENED=MAX_NAME_CHARS,
+               MAX_PINYIN_RUN=MAX_PINYIN_RUN)
 
 
 @dataclass(frozen=True)
@@ -269,7 +273,7 @@ class Normalizer:
     def segment_pinyin(self, letters: str) -> list[int] | None:
         """End offsets splitting ``letters`` into the fewest pinyin syllables, or None when it is not pinyin."""
         n = len(letters)
-        if n == 0 or n > 64:
+        if n == 0 or n > MAX_PINYIN_RUN:
             return None
         best: list[tuple[int, int] | None] = [None] * (n + 1)  # (syllable count, previous cut)
         best[0] = (0, -1)

@@ -29,6 +29,7 @@ INSERTED, REPEATED, DELETED = "inserted", "repeated", "deleted"
 # Every channel, in the order of the compiled kernel's channel codes.
 CHANNELS = (IDENTICAL, LOOKALIKE, PINYIN, HOMOPHONE, NEAR_HOMOPHONE, NEAR_LOOKALIKE, SYNONYM, OTHER, INSERTED, REPEATED,
             DELETED)
+kernel.require(CHANNELS=CHANNELS)
 # Scored substitutions beyond the per-token keys: (expected, found) -> (cost, channel).
 Substitutes = dict[tuple[str, str], tuple[float, str]]
 
