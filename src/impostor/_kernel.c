@@ -1,8 +1,17 @@
-/* The compiled kernel of impostor: the key-pair candidate search and the weighted edit distance.
+/* The compiled kernel of impostor: what runs for every name, in C.
  *
- * Both are exact transcriptions of the pure-Python reference implementations (CandidateIndex.search_python and
- * Scorer.align_python); tests/test_kernel.py checks that they agree.  Everything here works on integers
- * prepared by the Python side:
+ *   Aligner     the weighted edit distance placing registry names in a name (Scorer.align_python, Scorer.useful)
+ *   Searcher    the key-pair candidate search (CandidateIndex.search_python)
+ *   Screen      a name read from its raw characters, passed when it can hold no candidate, word, region, pattern
+ *               or initials (the full path would find nothing: tests/test_kernel.py checks it against the
+ *               Python path); word_spans is CandidateIndex._spans
+ *   LineTable   the distinct lines of a scan's text input and their row tails (lines.PyLineTable)
+ *   join_rows   output rows joined in one pass (rows._join_rows)
+ *
+ * Each is an exact transcription of its Python twin; tests/test_kernel.py checks that they agree, and the suite runs
+ * once on each (IMPOSTOR_KERNEL=python).  The constants both sides hold (TOKEN_FIELDS, READINGS, CHANNELS, the
+ * length caps) are exported and checked at import (kernel.require).  No function releases the GIL: the HTTP
+ * service's threads share one Detector on that (serve.py).  Everything works on integers prepared by Python:
  *
  *   a token code    int32[TOKEN_FIELDS]: text id, visual id, is-syllable, 4 reading ids, 4 fuzzy-pinyin ids
  *                   (-1 where there is none); ids are interned strings (Normalizer.intern)

@@ -1,11 +1,15 @@
 """Character tables: what one code point becomes under each normalization layer.
 
 The tables are generated text files in ``lexicons/chars/`` (see its README for sources).  This module only loads
-them and answers, per code point and with caching, the layered question UTS #39 answers with its skeleton:
+them and answers, per code point and with caching, the layered question UTS #39 answers with its skeleton.  One
+input character is folded so (``fold``):
 
-    NFKC → invisible/noise removal → radicals → traditional→simplified → glyph variants   (the *variant* form)
-         → UTS #39 prototypes for non-Han → case fold                                     (still the variant form)
-         → Han and cross-script look-alike clusters                                      (the *visual* form)
+    ignorable.tsv (delete) → radicals.tsv, else NFKC (a non-Han character with a uts39.tsv prototype and no
+    ASCII NFKC form: the prototype, then NFKC) → each resulting character: ignorable.tsv; Han: radicals.tsv →
+    t2s.tsv → variants.tsv; other non-ASCII: uts39.tsv → NFKC; letters and digits case-folded, anything else
+    dropped as noise
+    → again until nothing changes (at most MAX_FOLD_ROUNDS)                                   (the *variant* form)
+    → visual.tsv: Han and cross-script look-alike clusters                                    (the *visual* form)
 
 Pinyin is read from the variant form, never from the visual one (a look-alike has another sound).
 """

@@ -7,7 +7,9 @@
 
 Registration and rename flows call it once per name, so it is built on the standard library's
 ``http.server`` (a thread per connection, HTTP/1.1 keep-alive) and adds no dependency.  The lexicons are loaded
-once per process; check and check_many only touch dict caches, which is safe under the GIL.  Errors are JSON too:
+once per process (the word list and shapes, read when first needed, under a lock); check and check_many
+otherwise only touch dict caches and the kernel's objects, which is safe because no kernel function releases the
+GIL (_kernel.c): one thread at a time is inside one.  Errors are JSON too:
 ``{"error": "..."}`` with 400, 404, 405, 411, 413, 415 (or 500 for a bug).
 """
 
