@@ -14,15 +14,16 @@ Everything lives in the output directory:
     OUT/report.json, .html       counts, most imitated targets, new findings, time and names/min
 
 Deleting ``OUT/state`` makes the next run a full one.  When the lexicons or settings change (another
-``lexicon_version``), every account is screened again.  Both engines (local and Spark, see ``spark.py``) share
-the state format and these steps, so they give the same findings.
+``lexicon_version``), every account is screened again.  What a run does is decided once, here, for both engines
+(local and Spark, see ``spark.py``): the snapshot's columns and format (``snapshot_columns``, ``snapshot_format``),
+the run and whether it is a full one (``plan_run``), which accounts changed, and when each finding was first
+flagged (``flagged_since``); the engines only execute it, and write through ``atomic.write_atomically``.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
-import os
 import shutil
 import time
 from collections import Counter
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from .atomic import write_atomically
 from .detector import Detector
 from .parallel import screen_chunks
 from .records import InputError
@@ -148,9 +150,8 @@ class State:
         shutil.rmtree(self.dir / "pending", ignore_errors=True)
 
     def _write_meta(self) -> None:
-        tmp = self.meta_path.with_suffix(".json.partial")
-        tmp.write_text(json.dumps(self.meta, indent=2, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, self.meta_path)
+        text = json.dumps(self.meta, indent=2, ensure_ascii=False)
+        write_atomically(self.meta_path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
 def run_plan(options: BatchOptions, lexicon_version: str, engine: str, state: State, chunking: int
@@ -194,34 +195,86 @@ def new_run_id() -> str:
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
 
 
+@dataclass(frozen=True)
+class RunPlan:
+    """What a run does, decided once for both engines: they only execute it.  An account is screened when it is
+    new, its name changed, or (``watermark``) it was updated after the last run; on a ``full`` run, every one."""
+
+    state: State
+    run_id: str
+    full: bool  # --full, other lexicons or settings than the state's, or no state yet
+    watermark: str | None  # the last run's newest updated_at, when the snapshot has the column
+    discarded: str | None  # an unfinished run over another snapshot, given up
+
+
+def plan_run(options: BatchOptions, lexicon_version: str, engine: str, chunking: int) -> RunPlan:
+    """Start a run (``State.start``: resuming an unfinished one under the same plan) and decide what it screens."""
+    state = State(options.out)
+    run_id = state.start(run_plan(options, lexicon_version, engine, state, chunking), options.restart)
+    full = options.full or state.meta.get("lexicon_version") != lexicon_version or not state.accounts.exists()
+    watermark = state.meta.get("watermark") if options.updated_column else None
+    return RunPlan(state, run_id, full, watermark, state.discarded)
+
+
+def flagged_since(decisions: list[str], targets: list[str | None], prev_decisions: list[str | None],
+                  prev_targets: list[str | None], prev_since: list[str | None], run_id: str) -> list[str | None]:
+    """When each screened account was first flagged for its target: a finding is new (this run) unless the
+    account was flagged for the same target before; an account not flagged has none."""
+    return [(since if prev in FLAGGED and prev_target == target else run_id) if decision in FLAGGED else None
+            for decision, target, prev, prev_target, since in zip(decisions, targets, prev_decisions, prev_targets,
+                                                                  prev_since)]
+
+
+# -- the snapshot ---------------------------------------------------------------------------------------------------
+def snapshot_columns(options: BatchOptions) -> dict[str, str]:
+    """The snapshot's columns a run reads, and what it calls them."""
+    wanted = {options.id_column: "id", options.name_column: "name"}
+    if options.updated_column:
+        wanted[options.updated_column] = "updated_at"
+    return wanted
+
+
+def snapshot_format(path: Path) -> tuple[bool, str]:
+    """(whether the snapshot is Parquet, a file or a directory of parts; else the CSV delimiter), by its name."""
+    base = str(path)[:-3] if str(path).endswith(".gz") else str(path)
+    return base.endswith((".parquet", ".pq")) or path.is_dir(), "\t" if base.endswith((".tsv", ".tab")) else ","
+
+
+def missing_column(path: Path, wanted: dict[str, str], columns: list[str]) -> InputError | None:
+    missing = [c for c in wanted if c not in columns]
+    if not missing:
+        return None
+    return InputError(f"{path}: no column {missing[0]!r} (columns: {', '.join(columns[:20])})")
+
+
+def duplicate_id(path: Path, account: str) -> InputError:
+    return InputError(f"{path}: account ids must be unique; {account!r} occurs more than once")
+
+
 # -- the local engine -----------------------------------------------------------------------------------------------
 def read_snapshot(options: BatchOptions):
     """The snapshot as an Arrow table with string columns id, name (and updated_at)."""
     pa, pc, pcsv, pq = _pyarrow()
-    wanted = {options.id_column: "id", options.name_column: "name"}
-    if options.updated_column:
-        wanted[options.updated_column] = "updated_at"
+    wanted = snapshot_columns(options)
     path = str(options.snapshot)
-    base = path[:-3] if path.endswith(".gz") else path
+    parquet, delimiter = snapshot_format(options.snapshot)
     try:
-        if base.endswith((".parquet", ".pq")) or options.snapshot.is_dir():
+        if parquet:
             names = pq.read_schema(path).names if not options.snapshot.is_dir() else None
             table = pq.read_table(path, columns=list(wanted) if names is None or set(wanted) <= set(names) else None)
         else:
-            delimiter = "\t" if base.endswith((".tsv", ".tab")) else ","
             table = pcsv.read_csv(path, parse_options=pcsv.ParseOptions(delimiter=delimiter),
                                   convert_options=pcsv.ConvertOptions(
                                       column_types={c: pa.string() for c in wanted}))
     except (OSError, pa.ArrowInvalid) as exc:
         raise InputError(f"cannot read snapshot {path}: {exc}") from None
-    missing = [c for c in wanted if c not in table.column_names]
-    if missing:
-        raise InputError(f"{path}: no column {missing[0]!r} (columns: {', '.join(table.column_names[:20])})")
+    error = missing_column(options.snapshot, wanted, table.column_names)
+    if error is not None:
+        raise error
     table = pa.table({new: pc.cast(table.column(old), pa.string()) for old, new in wanted.items()})
     if pc.count_distinct(table.column("id")).as_py() != table.num_rows:
         counts = pc.value_counts(table.column("id"))
-        duplicate = next(item["values"] for item in counts.to_pylist() if item["counts"] > 1)
-        raise InputError(f"{path}: account ids must be unique; {duplicate!r} occurs more than once")
+        raise duplicate_id(options.snapshot, next(item["values"] for item in counts.to_pylist() if item["counts"] > 1))
     return table.set_column(1, "name", pc.fill_null(table.column("name"), ""))
 
 
@@ -247,13 +300,11 @@ def run_local(detector: Detector, options: BatchOptions,
     pa, pc, _, pq = _pyarrow()
     started = time.monotonic()
     snapshot = read_snapshot(options)
-    state = State(options.out)
     version = detector.lexicon_version
-    snapshot_label = str(options.snapshot)
-    run_id = state.start(run_plan(options, version, "local", state, SCREEN_CHUNK), options.restart)
-    full = options.full or state.meta.get("lexicon_version") != version or not state.accounts.exists()
-    report = RunReport(run_id, version, snapshot_label, "local", rows=snapshot.num_rows, full=full,
-                       discarded=state.discarded)
+    plan = plan_run(options, version, "local", SCREEN_CHUNK)
+    state, run_id, full = plan.state, plan.run_id, plan.full
+    report = RunReport(run_id, version, str(options.snapshot), "local", rows=snapshot.num_rows, full=full,
+                       discarded=plan.discarded)
     schema = verdict_schema(pa)
 
     # 1. Join with the state: what is unchanged keeps its verdict.
@@ -262,9 +313,8 @@ def run_local(detector: Detector, options: BatchOptions,
     joined = snapshot.join(previous, keys="id", join_type="left outer")
     changed = pc.or_kleene(pc.is_null(joined.column("prev_name")),
                            pc.not_equal(joined.column("name"), joined.column("prev_name")))
-    watermark = state.meta.get("watermark")
-    if "updated_at" in snapshot.column_names and watermark is not None:
-        changed = pc.or_kleene(changed, pc.greater(joined.column("updated_at"), pa.scalar(watermark)))
+    if plan.watermark is not None:
+        changed = pc.or_kleene(changed, pc.greater(joined.column("updated_at"), pa.scalar(plan.watermark)))
     changed = pc.fill_null(changed, True)
     unchanged = joined.filter(pc.invert(changed))
     to_screen = joined.filter(changed).sort_by("id")  # a fixed order: a resumed run cuts the same chunks
@@ -284,10 +334,8 @@ def run_local(detector: Detector, options: BatchOptions,
     # The screening generator goes first in zip, so that it runs to its end (and closes its workers) normally.
     for verdicts, (start, end) in zip(screen_chunks(detector, work(), options.workers, _screen), todo):
         part = to_screen.slice(start, end - start)
-        rows = _screened_rows(part, verdicts, version, run_id)
-        tmp = pending / f"{start:012d}.parquet.partial"
-        pq.write_table(pa.Table.from_pylist(rows, schema=schema), tmp)
-        os.replace(tmp, pending / f"{start:012d}.parquet")
+        chunk = pa.Table.from_pylist(_screened_rows(part, verdicts, version, run_id), schema=schema)
+        write_atomically(pending / f"{start:012d}.parquet", lambda tmp: pq.write_table(chunk, tmp))
         report.screened += end - start
         if on_chunk is not None:
             on_chunk(report.screened, to_screen.num_rows)
@@ -313,19 +361,13 @@ def _saved_chunk(path: Path, part, schema):
 
 
 def _screened_rows(part, verdicts: list[dict[str, Any]], version: str, run_id: str) -> list[dict[str, Any]]:
-    rows = []
-    prev_decisions = part.column("prev_decision").to_pylist()
-    prev_targets = part.column("prev_target").to_pylist()
-    prev_since = part.column("prev_flagged_since").to_pylist()
-    for i, (account, name, verdict) in enumerate(zip(part.column("id").to_pylist(), part.column("name").to_pylist(),
-                                                     verdicts)):
-        flagged = verdict["decision"] in FLAGGED
-        # A finding is new when the account was not flagged for the same target before.
-        same = prev_decisions[i] in FLAGGED and prev_targets[i] == verdict["target"]
-        since = (prev_since[i] if same else run_id) if flagged else None
-        rows.append({"id": account, "name": name, **verdict, "lexicon_version": version, "run_id": run_id,
-                     "flagged_since": since})
-    return rows
+    since = flagged_since([v["decision"] for v in verdicts], [v["target"] for v in verdicts],
+                          part.column("prev_decision").to_pylist(), part.column("prev_target").to_pylist(),
+                          part.column("prev_flagged_since").to_pylist(), run_id)
+    return [{"id": account, "name": name, **verdict, "lexicon_version": version, "run_id": run_id,
+             "flagged_since": first}
+            for account, name, verdict, first in zip(part.column("id").to_pylist(), part.column("name").to_pylist(),
+                                                     verdicts, since)]
 
 
 def _max_updated(snapshot, pc) -> str | None:
@@ -340,7 +382,7 @@ def _finish(out: Path, state: State, accounts, report: RunReport, started: float
     flagged = accounts.filter(pc.is_in(accounts.column("decision"), pa.array(list(FLAGGED))))
     check_unique_ids(accounts.num_rows, pc.count_distinct(accounts.column("id")).as_py(), state.accounts)
     write_outputs(out, flagged, dict(zip(*_value_counts(accounts.column("decision")))), report, started)
-    _atomic(state.accounts, lambda p: pq.write_table(accounts, p))
+    write_atomically(state.accounts, lambda tmp: pq.write_table(accounts, tmp))
     state.finish(report, watermark)
 
 
@@ -365,13 +407,14 @@ def write_outputs(out: Path, flagged, decisions: dict[str, int], report: RunRepo
     report.targets.update(dict(zip(*_value_counts(findings.column("target")))))
     report.new_findings = pc.sum(new).as_py() or 0
     report.seconds = time.monotonic() - started
-    _atomic(out / "findings.parquet", lambda p: pq.write_table(findings, p))
-    _atomic(out / "findings.csv", lambda p: _write_csv(findings, p))
-    _atomic(out / "report.json", lambda p: Path(p).write_text(json.dumps(report.to_dict(), indent=2,
-                                                                         ensure_ascii=False), encoding="utf-8"))
+    write_atomically(out / "findings.parquet", lambda tmp: pq.write_table(findings, tmp))
+    write_atomically(out / "findings.csv", lambda tmp: _write_csv(findings, tmp))
+    write_atomically(out / "report.json", lambda tmp: Path(tmp).write_text(
+        json.dumps(report.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8"))
     from .report import html_report
 
-    _atomic(out / "report.html", lambda p: Path(p).write_text(html_report(report.to_dict()), encoding="utf-8"))
+    write_atomically(out / "report.html", lambda tmp: Path(tmp).write_text(html_report(report.to_dict()),
+                                                                           encoding="utf-8"))
 
 
 def _value_counts(column) -> tuple[list, list]:
@@ -389,16 +432,3 @@ def _write_csv(table, path: str) -> None:
         writer.writerow(table.column_names)
         for row in table.to_pylist():
             writer.writerow(["; ".join(v) if isinstance(v, list) else "" if v is None else v for v in row.values()])
-
-
-def _atomic(path: Path, write: Callable[[str], None]) -> None:
-    """Write through a temporary path, then put it in place.  The state may be a file (local engine) or a
-    directory of parts (Spark): the one replaces the other."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = str(path) + ".partial"
-    write(tmp)
-    if path.is_dir():
-        shutil.rmtree(path)
-    elif path.exists() and os.path.isdir(tmp):
-        path.unlink()
-    os.replace(tmp, path)

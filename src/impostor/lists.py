@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 from typing import Callable, Iterator
 
 from .allowlist import Allowlist
+from .atomic import write_atomically
 from .lexicon import LexiconError, denylist_registry
 from .normalize import Normalizer
 
@@ -73,14 +73,8 @@ def _append(path: Path, rows: list[dict[str, str]], columns: tuple[str, ...], lo
 def _write_checked(path: Path, text: str, load: Callable[[Path], object], first_new: int,
                    rows: list[dict[str, str]]) -> None:
     """Write ``text`` beside ``path``, load it as the detector would, and only then put it in place."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=directory)
-    except OSError as exc:
-        raise ListError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
+
+    def check(tmp: str) -> None:
         try:
             load(Path(tmp))
         except LexiconError as exc:
@@ -91,16 +85,11 @@ def _write_checked(path: Path, text: str, load: Callable[[Path], object], first_
                 raise ListError(f"not recorded: {shown!r}: {message}") from None
             where = f"{path}:{exc.line}" if exc.line else str(path)
             raise ListError(f"{where}: {message} (the list is malformed already; fix it first)") from None
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)  # mkstemp made it private; a list is an ordinary file
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+
+    try:
+        write_atomically(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8", newline=""), check)
+    except OSError as exc:
+        raise ListError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 @contextlib.contextmanager

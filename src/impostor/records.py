@@ -22,6 +22,8 @@ import zlib
 from dataclasses import dataclass
 from typing import IO, Any, Callable, Iterator, NamedTuple, TypeVar
 
+from .atomic import put_in_place
+
 INPUT_FORMATS = ("text", "csv", "tsv", "jsonl", "parquet")
 OUTPUT_FORMATS = ("jsonl", "csv", "tsv", "parquet")
 EXTENSIONS = {".txt": "text", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
@@ -562,10 +564,7 @@ class Sink:
             elif self._text is not None:
                 self._text.close()
             if exc_type is None:
-                umask = os.umask(0)
-                os.umask(umask)
-                os.chmod(self.tmp, 0o666 & ~umask)  # mkstemp made it private; the result is an ordinary file
-                os.replace(self.tmp, self.path)
+                put_in_place(self.tmp, self.path)  # (mkstemp made it private: it takes ordinary permissions)
         finally:
             if self.tmp and os.path.exists(self.tmp):
                 os.unlink(self.tmp)

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import time
 from typing import Any, Callable, Iterator
 
-from .batch import (FLAGGED, BatchOptions, RunReport, State, check_unique_ids, run_plan, verdict_schema,
-                    write_outputs)
+from .atomic import write_atomically
+from .batch import (FLAGGED, BatchOptions, RunReport, check_unique_ids, duplicate_id, flagged_since, missing_column,
+                    plan_run, snapshot_columns, snapshot_format, verdict_schema, write_outputs)
 from .config import Settings
 from .records import InputError
 
@@ -130,29 +130,22 @@ def run_spark(settings: Settings, lexicon_version: str, options: BatchOptions,
     state_arrow_schema = verdict_schema(pa)
     started = time.monotonic()
     spark = session()
-    state = State(options.out)
-    snapshot_label = str(options.snapshot)
-    run_id = state.start(run_plan(options, lexicon_version, "spark", state, BUCKETS), options.restart)
-    full = options.full or state.meta.get("lexicon_version") != lexicon_version or not state.accounts.exists()
 
+    # The snapshot, checked before the run starts (as the local engine's read_snapshot does).
     path = str(options.snapshot)
-    base = path[:-3] if path.endswith(".gz") else path
-    if base.endswith((".parquet", ".pq")) or options.snapshot.is_dir():
-        raw = spark.read.parquet(path)
-    else:
-        raw = spark.read.csv(path, header=True, sep="\t" if base.endswith((".tsv", ".tab")) else ",")
-    wanted = {options.id_column: "id", options.name_column: "name"}
-    if options.updated_column:
-        wanted[options.updated_column] = "updated_at"
-    for column in wanted:
-        if column not in raw.columns:
-            raise InputError(f"{path}: no column {column!r} (columns: {', '.join(raw.columns[:20])})")
+    parquet, delimiter = snapshot_format(options.snapshot)
+    raw = spark.read.parquet(path) if parquet else spark.read.csv(path, header=True, sep=delimiter)
+    wanted = snapshot_columns(options)
+    error = missing_column(options.snapshot, wanted, raw.columns)
+    if error is not None:
+        raise error
     snapshot = raw.select(*[F.col(f"`{old}`").cast("string").alias(new) for old, new in wanted.items()])
     snapshot = snapshot.withColumn("name", F.coalesce(F.col("name"), F.lit("")))
     rows = snapshot.count()
     if snapshot.select("id").distinct().count() != rows:
-        duplicate = snapshot.groupBy("id").count().where("count > 1").first()["id"]
-        raise InputError(f"{path}: account ids must be unique; {duplicate!r} occurs more than once")
+        raise duplicate_id(options.snapshot, snapshot.groupBy("id").count().where("count > 1").first()["id"])
+    plan = plan_run(options, lexicon_version, "spark", BUCKETS)
+    state, run_id, full = plan.state, plan.run_id, plan.full
 
     # 1. Join with the state (the local engine's steps, as DataFrames).
     names = state_arrow_schema.names
@@ -163,9 +156,8 @@ def run_spark(settings: Settings, lexicon_version: str, options: BatchOptions,
     previous = previous.select(*[F.col(c).alias(c if c == "id" else f"prev_{c}") for c in names])
     joined = snapshot.join(previous, on="id", how="left")
     changed = F.col("prev_name").isNull() | (F.col("name") != F.col("prev_name"))
-    watermark = state.meta.get("watermark")
-    if options.updated_column and watermark is not None:
-        changed = changed | (F.col("updated_at") > F.lit(watermark))
+    if plan.watermark is not None:
+        changed = changed | (F.col("updated_at") > F.lit(plan.watermark))
     joined = joined.withColumn("_changed", F.coalesce(changed, F.lit(True))).cache()
 
     # 2. Screen what changed, bucket by bucket; each finished bucket is saved, so a killed run resumes after it.
@@ -175,8 +167,6 @@ def run_spark(settings: Settings, lexicon_version: str, options: BatchOptions,
                  .withColumn("_bucket", F.pmod(F.xxhash64("id"), F.lit(BUCKETS))))
     pending = state.pending_dir(run_id)
     pending.mkdir(parents=True, exist_ok=True)
-    flagged = F.col("decision").isin(*FLAGGED)
-    same = F.col("prev_decision").isin(*FLAGGED) & (F.col("prev_target") == F.col("target"))
     resumed = 0
     for bucket in range(BUCKETS):
         saved = pending / f"bucket-{bucket:03d}.parquet"
@@ -185,15 +175,8 @@ def run_spark(settings: Settings, lexicon_version: str, options: BatchOptions,
             continue
         part = screen(to_screen.where(F.col("_bucket") == bucket).drop("_bucket"), "name", "id", settings,
                       reasons_as_json=True)
-        part = part.select(
-            "id", "name", "decision", "score", "category", "target", "reasons", "lexicon_version",
-            F.lit(run_id).alias("run_id"),
-            F.when(flagged & F.coalesce(same, F.lit(False)), F.col("prev_flagged_since"))
-             .when(flagged, F.lit(run_id)).alias("flagged_since"))
-        tmp = str(saved) + ".partial"
-        shutil.rmtree(tmp, ignore_errors=True)
-        part.write.parquet(tmp)
-        os.replace(tmp, saved)
+        part = _with_flagged_since(part, run_id).select(*names)
+        write_atomically(saved, part.write.parquet)
         if on_chunk is not None:
             on_chunk(bucket + 1, BUCKETS)
     screened = spark.read.schema(state_schema).parquet(
@@ -201,28 +184,43 @@ def run_spark(settings: Settings, lexicon_version: str, options: BatchOptions,
     kept = joined.where(~F.col("_changed")).select("id", "name", *[F.col(f"prev_{c}").alias(c) for c in names[2:]])
     accounts = kept.unionByName(screened)
 
-    # 3. The new state, written by Spark beside the old one and put in its place; then the shared outputs.
-    tmp = str(state.accounts) + ".partial"
-    shutil.rmtree(tmp, ignore_errors=True)
-    accounts.write.parquet(tmp)
-    written = spark.read.parquet(tmp)
-    check_unique_ids(written.count(), written.select("id").distinct().count(), state.accounts)
-    report = RunReport(run_id, lexicon_version, snapshot_label, "spark", rows=rows, full=full,
-                       discarded=state.discarded)
+    # 3. The new state, written by Spark beside the old one, checked and put in its place; then the shared outputs.
+    report = RunReport(run_id, lexicon_version, str(options.snapshot), "spark", rows=rows, full=full,
+                       discarded=plan.discarded)
     report.resumed = resumed
     report.screened = joined.where("_changed").count() - resumed
+
+    def check(tmp: str) -> None:
+        written = spark.read.parquet(tmp)
+        check_unique_ids(written.count(), written.select("id").distinct().count(), state.accounts)
+
+    write_atomically(state.accounts, accounts.write.parquet, check)
     joined.unpersist()
-    if state.accounts.is_dir():
-        shutil.rmtree(state.accounts)
-    elif state.accounts.exists():
-        state.accounts.unlink()
-    os.replace(tmp, state.accounts)
     new_state = spark.read.parquet(str(state.accounts))
     decisions = {r["decision"]: r["count"] for r in new_state.groupBy("decision").count().collect()}
     flagged_rows = new_state.where(F.col("decision").isin(*FLAGGED)).toArrow()
     write_outputs(options.out, flagged_rows.cast(state_arrow_schema), decisions, report, started)
     state.finish(report, _max_updated(snapshot, F) if options.updated_column else None)
     return report
+
+
+def _with_flagged_since(part, run_id: str):
+    """``part`` (screened, with the prev_ columns) with run_id and flagged_since, by batch.flagged_since: the
+    rule the local engine applies."""
+    import pyarrow as pa
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    def add(batches):
+        for batch in batches:
+            columns = batch.to_pydict()
+            since = flagged_since(columns["decision"], columns["target"], columns["prev_decision"],
+                                  columns["prev_target"], columns["prev_flagged_since"], run_id)
+            yield batch.append_column("run_id", pa.array([run_id] * batch.num_rows, pa.string())) \
+                       .append_column("flagged_since", pa.array(since, pa.string()))
+
+    schema = StructType(part.schema.fields + [StructField("run_id", StringType()),
+                                              StructField("flagged_since", StringType())])
+    return part.mapInArrow(add, schema)
 
 
 def _max_updated(snapshot, F) -> str | None:
