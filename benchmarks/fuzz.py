@@ -36,7 +36,8 @@ from hypothesis import strategies as st
 
 from impostor import Detector
 from impostor.normalize import MAX_NAME_CHARS
-from impostor.records import InputError, InputOptions, Sink, read_records
+from impostor.output import Sink
+from impostor.records import InputError, InputOptions, read_records
 from impostor.scan import output_fields, run_scan
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from impostor import Detector, kernel
 from impostor.candidates import CandidateIndex
 from impostor.decide import PASS, Verdict
-from impostor.records import OK, Record, format_rows
+from impostor.records import OK, Record
 from impostor import lines
-from impostor.rows import _join_rows, delimited_rows, jsonl_rows, output_fields
+from impostor.output import _join_rows, delimited_rows, format_rows, jsonl_rows, output_fields
 from impostor.scoring import Scorer
 
 pytestmark = pytest.mark.skipif(kernel.compiled is None, reason="built without the compiled kernel")

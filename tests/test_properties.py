@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from impostor import Detector
 from impostor.normalize import MAX_NAME_CHARS
-from impostor.records import GZIP_MAGIC, InputOptions, Sink
+from impostor.output import Sink
+from impostor.records import GZIP_MAGIC, InputOptions
 from impostor.scan import output_fields, run_scan
 
 # Text that looks like account names and their disguises, mixed with anything Unicode has.

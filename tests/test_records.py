@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from impostor.records import InputError, InputOptions, Sink, format_rows, read_records
+from impostor.output import Sink, format_rows
+from impostor.records import InputError, InputOptions, read_records
 
 
 def records(path, **options):

@@ -4,7 +4,8 @@ import io
 
 import pytest
 
-from impostor.records import InputOptions, Sink
+from impostor.output import Sink
+from impostor.records import InputOptions
 from impostor.scan import Progress, Summary, human, output_fields, run_scan, takes_line_path
 
 
@@ -84,3 +85,29 @@ def test_a_full_memo_starts_afresh_without_changing_a_row(detector, tmp_path, mo
     again, summary = scan_bytes(detector, tmp_path, monkeypatch, "jsonl", workers=workers, record_path=record_path)
     assert again == expected
     assert summary.rows == 15
+
+
+@pytest.mark.parametrize("label", ["names.txt", "a,b.txt", 'q"uote.txt', "tab\there.txt", "back\\slash", "名字.txt",
+                                   "line\u2028sep.txt"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "tsv"])
+def test_the_line_paths_row_pieces_are_the_rows_the_formatter_writes(label, fmt):
+    # The line path writes a row as head + line number + tail, and a JSONL tail as frame + members + frame; each
+    # row the general formatter writes for the same record must read so.
+    from impostor.decide import PASS, Verdict
+    from impostor.output import format_chunk, jsonl_frame, row_head, verdict_json_members
+    from impostor.records import new_record
+
+    verdicts = [Verdict("人民日报", PASS, 0.0), Verdict("入民日报", "block", 0.93, "media", "人民日报", ("入→人",))]
+    for multiple in (True, False):
+        for with_version in (True, False):
+            fields = output_fields(multiple, False, with_version)
+            for status in ("ok", "truncated"):
+                records = [new_record((label, 7, None, v.name, status)) for v in verdicts]
+                text = format_chunk(records, verdicts, fmt, fields, None, "v1")[0]
+                rows = (text if isinstance(text, bytes) else text.encode()).split(b"\n")[:-1]
+                head = row_head(label, fmt, fields) + b"7"
+                assert all(row.startswith(head) for row in rows)
+                if fmt == "jsonl":
+                    before, after = jsonl_frame(fields, "v1", status)
+                    assert [head + before + verdict_json_members(v) + after for v in verdicts] == \
+                        [row + b"\n" for row in rows]

@@ -6,7 +6,7 @@
  *               or initials (the full path would find nothing: tests/test_kernel.py checks it against the
  *               Python path); word_spans is CandidateIndex._spans
  *   LineTable   the distinct lines of a scan's text input and their row tails (lines.PyLineTable)
- *   join_rows   output rows joined in one pass (rows._join_rows)
+ *   join_rows   output rows joined in one pass (output._join_rows)
  *
  * Each is an exact transcription of its Python twin; tests/test_kernel.py checks that they agree, and the suite runs
  * once on each (IMPOSTOR_KERNEL=python).  The constants both sides hold (TOKEN_FIELDS, READINGS, CHANNELS, the

@@ -2,7 +2,7 @@
 
 Everything impostor writes in place of something (scan and batch outputs, the batch state and its saved chunks,
 allow- and denylists) is written beside its final path first, checked where it must be, and then renamed into
-place: ``write_atomically``.  A scan streams its output, so ``Sink`` (records.py) makes its temporary file itself
+place: ``write_atomically``.  A scan streams its output, so ``Sink`` (output.py) makes its temporary file itself
 and ends with ``put_in_place``.  The output may be a file or a directory of parts (Spark writes directories): the
 one replaces the other.
 """

@@ -33,6 +33,7 @@ from typing import Any, Callable
 
 from .atomic import write_atomically
 from .detector import Detector
+from .output import verdict_columns
 from .parallel import screen_chunks
 from .records import InputError
 
@@ -282,8 +283,9 @@ def _screen(detector: Detector, chunk: tuple[list[str], list[str]]) -> list[dict
     """Verdict columns for one chunk of (ids, names); a module-level function, so workers can run it."""
     ids, names = chunk
     verdicts = detector.check_many(names, ids if detector.allowlist_path is not None else None)
-    return [{"decision": v.decision, "score": round(v.score, 3), "category": v.category, "target": v.target,
-             "reasons": json.dumps(list(v.reasons), ensure_ascii=False)} for v in verdicts]
+    columns = verdict_columns(verdicts, reasons_as_json=True)
+    del columns["status"]  # (the state keeps none: a snapshot's names are screened whole)
+    return [dict(zip(columns, row)) for row in zip(*columns.values())]
 
 
 def verdict_schema(pa):

@@ -27,7 +27,8 @@ from .lexicon import LexiconError, read_manifest
 from .lists import ListError
 from .parallel import WorkerDied
 from .serve import ListenError
-from .records import INPUT_FORMATS, OUTPUT_FORMATS, InputError, InputOptions, Sink
+from .output import OUTPUT_FORMATS, Sink
+from .records import INPUT_FORMATS, InputError, InputOptions
 from .scan import FAIL_ON, ONLY, Progress, input_size, output_fields, run_scan
 
 EXIT_FOUND, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED = 1, 2, 130, 143

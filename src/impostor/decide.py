@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import itertools
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -20,13 +19,11 @@ from .candidates import Hit, WordHits
 from .lexicon import DENYLIST
 from .memo import Memo, cached
 from .normalize import HAN, Normalized, Token
-from .records import escape_jsonl
 from .registry import Form, Pattern, RegionName, Registry, Word
 from .scoring import DELETED, IDENTICAL, INSERTED, LOOKALIKE, NET_MIN_LENGTH, REPEATED, Alignment, Costs
 from .segment import Words
 from .shapes import Shapes
 
-_json_string = json.encoder.encode_basestring  # a str as JSON, as json.dumps(..., ensure_ascii=False) writes it
 BLOCK, REVIEW, PASS = "block", "review", "pass"
 RANK = {BLOCK: 2, REVIEW: 1, PASS: 0}
 # Channels no honest writer produces by accident: a name disguised through them is an impostor even with extra text.
@@ -37,7 +34,11 @@ MAX_AFFIX_TEXTS = 1 << 14  # affix splits (and fold reasons) kept; emptied when 
 MIN_DIVISIONS_OF_A_LEVEL = 30  # a character that ends this many division names names a level of them
 
 
-class _VerdictFields(NamedTuple):
+class Verdict(NamedTuple):
+    """What impostor says about one name: plain data (output.py writes it out).  A named tuple, so immutable
+    (``_replace`` makes a changed copy), quick to make and small: a scan makes one per distinct name, and keeps
+    hundreds of thousands."""
+
     name: str
     decision: str  # block | review | pass
     score: float  # 0..1: how closely the name reproduces what it is flagged for
@@ -46,41 +47,11 @@ class _VerdictFields(NamedTuple):
     reasons: tuple[str, ...] = ()
     status: str = "ok"  # "ok", or why the row could not be screened as given
 
-
-class Verdict(_VerdictFields):
-    """What impostor says about one name.  A named tuple, so immutable (``_replace`` makes a changed copy) and quick
-    to make: a scan makes one per distinct name, and reads one per row."""
-
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "decision": self.decision, "score": round(self.score, 3),
-                "category": self.category, "target": self.target, "reasons": list(self.reasons),
-                "status": self.status}
+        """As JSON-ready data (``output.verdict_dict``)."""
+        from .output import verdict_dict
 
-    __slots__ = ()  # a plain tuple in memory: a scan keeps hundreds of thousands
-
-    @property
-    def cells(self) -> tuple[str, str, float, str, str, str]:
-        """The members of ``to_dict`` but status as CSV/TSV cells (None as "", reasons joined by "; ")."""
-        return (self.name, self.decision, round(self.score, 3), self.category or "", self.target or "",
-                "; ".join(self.reasons))
-
-    @property
-    def json_members(self) -> bytes:
-        """The members of ``to_dict`` but status, as JSON without the braces (what ``json.dumps`` writes, with the
-        line breaks JSON leaves raw escaped), in UTF-8.  A scan makes them once per name (its memo: scan.py)."""
-        string = _json_string
-        if self[2:6] == _NOTHING_FOUND and self.decision == PASS:  # most verdicts: only the name varies
-            return b'"name": ' + escape_jsonl(string(self.name)).encode() + _NOTHING_FOUND_JSON
-        reasons = json.dumps(list(self.reasons), ensure_ascii=False) if self.reasons else "[]"
-        return escape_jsonl(f'"name": {string(self.name)}, "decision": {string(self.decision)}, '
-                            f'"score": {round(self.score, 3)!r}, '
-                            f'"category": {"null" if self.category is None else string(self.category)}, '
-                            f'"target": {"null" if self.target is None else string(self.target)}, '
-                            f'"reasons": {reasons}').encode()
-
-
-_NOTHING_FOUND = (0.0, None, None, ())  # score, category, target and reasons of a name with nothing in it
-_NOTHING_FOUND_JSON = b', "decision": "pass", "score": 0.0, "category": null, "target": null, "reasons": []'
+        return verdict_dict(self)
 
 
 class Signal(NamedTuple):  # a tuple: a name near many registry names makes dozens

@@ -12,28 +12,16 @@ are, each distinct line is screened once per scan, and the workers screen only l
 
 from __future__ import annotations
 
-import functools
-import os
 from array import array
 from collections import Counter
 from typing import Any
 
 from . import kernel
-from .decide import PASS, Verdict
 from .detector import RECENT_NAMES, Detector
+from .output import format_chunk, jsonl_frame, row_head, verdict_json_members
 from .records import OK, decode_lines, new_record
-from .rows import format_chunk, jsonl_rows
 
 Kind = tuple[str, str | None, str]  # (decision, category, status) of a row: what the summary counts
-
-
-@functools.lru_cache(maxsize=64)
-def row_head(label: str, fmt: str, fields: tuple[str, ...], lexicon_version: str) -> bytes:
-    """What every row of the file ``label`` starts with, up to its line number."""
-    records = [new_record((label, line, None, "", OK)) for line in (1, 2)]
-    verdict = Verdict("", PASS, 0.0)
-    first, second = _rows(format_chunk(records, [verdict, verdict], fmt, fields, None, lexicon_version)[0])
-    return os.path.commonprefix([first, second])  # the rows differ first at the line number
 
 
 def _rows(text: str | bytes) -> list[bytes]:
@@ -41,19 +29,6 @@ def _rows(text: str | bytes) -> list[bytes]:
     name read from a line nor a lexicon text has one)."""
     data = text.encode() if isinstance(text, str) else text
     return data.split(b"\n")[:-1]
-
-
-_MEMBERS = b"\x00members\x00"  # stands for a verdict's JSON members in a row, to find where they go
-
-
-@functools.lru_cache(maxsize=256)
-def jsonl_frame(label: str, fields: tuple[str, ...], lexicon_version: str, status: str) -> tuple[bytes, bytes]:
-    """A JSONL row of the file ``label`` with this status, after its line number: (what comes before the verdict's
-    JSON members, what comes after them)."""
-    record = new_record((label, 1, None, "", status))
-    row = jsonl_rows([record], [Verdict("", PASS, 0.0)], [status], range(1), fields, lexicon_version, [_MEMBERS])
-    before, after = row[len(row_head(label, "jsonl", fields, lexicon_version)) + 1:].split(_MEMBERS)
-    return before, after
 
 
 def describe_lines(detector: Detector, work: tuple[str, list[bytes]], *, encoding: str, fmt: str,
@@ -68,11 +43,11 @@ def describe_lines(detector: Detector, work: tuple[str, list[bytes]], *, encodin
     statuses = [status if status != OK else v.status for (_, status), v in zip(named, verdicts)]
     kinds = [(v.decision, v.category, status) for v, status in zip(verdicts, statuses)]
     if fmt == "jsonl":  # the verdict's members (made once per verdict, templated for most) in the row's frame
-        frames = [jsonl_frame(label, fields, lexicon_version, status) for status in statuses]
-        return [(before + v.json_members + after, kind) for v, (before, after), kind in zip(verdicts, frames, kinds)]
+        frames = [jsonl_frame(fields, lexicon_version, status) for status in statuses]
+        return [(before + verdict_json_members(v) + after, kind) for v, (before, after), kind in zip(verdicts, frames, kinds)]
     records = [new_record((label, 1, None, name, status)) for name, status in named]
     rows = _rows(format_chunk(records, verdicts, fmt, fields, None, lexicon_version)[0])
-    start = len(row_head(label, fmt, fields, lexicon_version)) + 1  # past the head and "1"
+    start = len(row_head(label, fmt, fields)) + 1  # past the head and "1"
     if len(rows) != len(keys):
         raise AssertionError(f"describe_lines: {len(keys)} lines gave {len(rows)} rows")
     return [(row[start:] + b"\n", kind) for row, kind in zip(rows, kinds)]

@@ -7,7 +7,7 @@
 The scanning process reads, keeps the memo of what each name's row says and writes; the workers only screen names
 met for the first time, so each distinct name is screened once per scan however many workers there are.  Text
 inputs take the line path (lines.py: raw lines are the memo keys, and the kernel makes the rows); other inputs, and
-Parquet output, take the record path (RecordPath: names are the keys, rows.format_chunk makes the rows).
+Parquet output, take the record path (RecordPath: names are the keys, output.format_chunk makes the rows).
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from typing import IO, Any, Iterable, Iterator
 
 from .decide import BLOCK, PASS, REVIEW, Verdict
 from .detector import RECENT_NAMES, Detector
-from .lines import LineMemo, describe_lines, row_head
+from .lines import LineMemo, describe_lines
 from .parallel import screen_chunks
-from .records import BAD_QUOTE, InputOptions, Record, Sink, input_format, read_batches, read_line_blocks
-from .rows import ONLY, OUTPUT_FORMS, format_chunk, output_fields
+from .output import ONLY, OUTPUT_FORMS, Sink, format_chunk, output_fields, row_head
+from .records import BAD_QUOTE, InputOptions, Record, input_format, read_batches, read_line_blocks
 
 __all__ = ["FAIL_ON", "ONLY", "Progress", "Summary", "input_size", "output_fields", "run_scan"]
 CHUNK = 4096  # records per unit of the record path
@@ -100,7 +100,7 @@ class LinePath:
     def finish(self, unit: tuple, new: tuple[str, list[bytes]], described: list) -> tuple[bytes, Counter]:
         label, first_line, table, ids, first_new = unit
         self.memo.fill(table, first_new, described)
-        head = row_head(label, self.fmt, self.fields, self.lexicon_version)
+        head = row_head(label, self.fmt, self.fields)
         return self.memo.rows(table, ids, head, first_line)
 
 

@@ -20,6 +20,7 @@ from .atomic import write_atomically
 from .batch import (FLAGGED, BatchOptions, RunReport, check_unique_ids, duplicate_id, flagged_since, missing_column,
                     plan_run, snapshot_columns, snapshot_format, verdict_schema, write_outputs)
 from .config import Settings
+from .output import verdict_columns
 from .records import InputError
 
 BUCKETS = 16  # units of resumption: each bucket's verdicts are saved as it finishes
@@ -72,24 +73,19 @@ def screen(df, column: str = "name", id_column: str | None = None, settings: Set
         raise InputError(f"the DataFrame already has column(s) {', '.join(clashing)}")
     schema = StructType(df.schema.fields + added)
 
+    arrow_types = {"decision": pa.string(), "score": pa.float64(), "category": pa.string(), "target": pa.string(),
+                   "reasons": pa.string() if reasons_as_json else pa.list_(pa.string()), "status": pa.string()}
+
     def screen_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         detector = _detector(options_json.value)
         for batch in batches:
             names = ["" if n is None else n for n in batch.column(column).to_pylist()]
             ids = batch.column(id_column).to_pylist() if id_column and detector.allowlist_path else None
             verdicts = detector.check_many(names, ids)
-            reasons = [list(v.reasons) for v in verdicts]
             columns = dict(zip(batch.schema.names, batch.columns))
-            columns.update({
-                "decision": pa.array([v.decision for v in verdicts], pa.string()),
-                "score": pa.array([round(v.score, 3) for v in verdicts], pa.float64()),
-                "category": pa.array([v.category for v in verdicts], pa.string()),
-                "target": pa.array([v.target for v in verdicts], pa.string()),
-                "reasons": (pa.array([json.dumps(r, ensure_ascii=False) for r in reasons], pa.string())
-                            if reasons_as_json else pa.array(reasons, pa.list_(pa.string()))),
-                "status": pa.array([v.status for v in verdicts], pa.string()),
-                "lexicon_version": pa.array([detector.lexicon_version] * len(verdicts), pa.string()),
-            })
+            columns.update({name: pa.array(values, arrow_types[name])
+                            for name, values in verdict_columns(verdicts, reasons_as_json).items()})
+            columns["lexicon_version"] = pa.array([detector.lexicon_version] * len(verdicts), pa.string())
             yield pa.RecordBatch.from_pydict(columns)
 
     return df.mapInArrow(screen_batches, schema)
