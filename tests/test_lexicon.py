@@ -111,3 +111,15 @@ def test_the_lexicon_version_covers_the_unicode_version(monkeypatch):
     assert Detector().lexicon_version == first
     monkeypatch.setattr(unicodedata, "unidata_version", "0.0.1")
     assert Detector().lexicon_version != first
+
+
+def test_every_channel_is_priced_by_a_setting_or_by_its_pairs():
+    # One table of channels (channels.py): a cost key it names is a [costs] setting, and its reason wording
+    # names what the step did.
+    from impostor.channels import TABLE, step_reason
+    from impostor.scoring import SETTINGS
+
+    assert {c.cost for c in TABLE if c.cost} <= set(SETTINGS["costs"])
+    assert len({c.name for c in TABLE}) == len(TABLE)
+    assert step_reason("look-alike", "入", "人") == "入→人 look-alike"
+    assert step_reason("deleted", "", "局") == "missing 局" and step_reason("inserted", "研", "") == "inserted 研"

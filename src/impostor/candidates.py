@@ -18,6 +18,7 @@ import numpy as np
 
 from . import kernel
 from .arrays import run_starts, run_sums, stable_order
+from .channels import key_floors
 from .memo import cached
 from .normalize import HAN, SEPARATOR_KINDS, Normalizer, Token
 from .registry import Form, Pattern, RegionName, Registry, TokenTable, Word
@@ -167,7 +168,7 @@ class CandidateIndex:
         once per *combo* (group, left token, right token, name length: what decides them), and the postings are
         spread from the combos at the end.  Within a key pair, postings are by combo (the forms a short name can
         hold first), then in registry order."""
-        floor = {"v": 0.0, "s": costs.pinyin, "p": min(costs.homophone, costs.near_homophone)}
+        floor = key_floors(costs)
         kinds = normalizer.key_kinds
         type_keys = [t.keys + tuple(normalizer.key_id("s", r) for r in t.readings) for t in table.types]
         sequence = table.sequence

@@ -20,14 +20,15 @@ from .lexicon import DENYLIST
 from .memo import Memo, cached
 from .normalize import HAN, Normalized, Token
 from .registry import Form, Pattern, RegionName, Registry, Word
-from .scoring import DELETED, IDENTICAL, INSERTED, LOOKALIKE, NET_MIN_LENGTH, REPEATED, Alignment, Costs
+from .channels import DELETED, EVASIVE, IDENTICAL, INSERTED, step_reason
+from .scoring import NET_MIN_LENGTH, Alignment, Costs
 from .segment import Words
 from .shapes import Shapes
 
 BLOCK, REVIEW, PASS = "block", "review", "pass"
 RANK = {BLOCK: 2, REVIEW: 1, PASS: 0}
 # Channels no honest writer produces by accident: a name disguised through them is an impostor even with extra text.
-EVASIVE_CHANNELS = {LOOKALIKE}
+EVASIVE_CHANNELS = EVASIVE
 PERSON_SLOT = "{名}"
 MAX_PERSON_NAME = 3
 MAX_AFFIX_TEXTS = 1 << 14  # affix splits (and fold reasons) kept; emptied when full
@@ -708,18 +709,12 @@ def _single_edit(expected: list[str], found: list[str], tokens: tuple[Token, ...
     i = next((i for i, (a, b) in enumerate(zip(shorter, longer)) if a != b), len(shorter))
     if longer[i + 1:] != shorter[i:]:
         return None
-    return (i, f"inserted {tokens[i].source}") if longer is found else (None, f"missing {expected[i]}")
+    return ((i, step_reason(INSERTED, tokens[i].source, "")) if longer is found
+            else (None, step_reason(DELETED, "", expected[i])))
 
 
 def op_reason(op) -> str:
-    if op.channel == DELETED:
-        return f"missing {op.expected}"
-    if op.channel == INSERTED:
-        return f"inserted {op.found}"
-    if op.channel == REPEATED:
-        return f"repeated {op.found}"
-    sign = "→" if op.channel == LOOKALIKE else "=" if op.channel == "pinyin" else "≈"
-    return f"{op.found}{sign}{op.expected} {op.channel}"
+    return step_reason(op.channel, op.found, op.expected)
 
 
 @lru_cache(maxsize=16)

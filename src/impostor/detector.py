@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .candidates import CandidateIndex
+from .channels import NEAR_LOOKALIKE, SYNONYM
 from .chars import CharTables
 from .allowlist import Allowlist
 from .decide import PASS, Decider, Evidence, Verdict, allowed
@@ -26,7 +27,7 @@ from .lexicon import custom_registry, default_lexicon_dir, denylist_registry, lo
 from .memo import Memo
 from .normalize import LATIN, Normalized, Normalizer
 from .registry import Registry, build_registry
-from .scoring import NEAR_LOOKALIKE, SETTINGS, SYNONYM, Costs, Scorer, Substitutes, check_settings
+from .scoring import SETTINGS, Costs, Scorer, Substitutes, check_settings
 from .segment import Words
 from .shapes import Shapes
 

@@ -16,19 +16,15 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 import numpy as np
 
 from . import kernel
+# The channels (names, costs, reasons, kernel codes) are one table, in channels.py.
+from .channels import (CHANNELS, DELETED, HOMOPHONE, IDENTICAL, INSERTED, LOOKALIKE, NEAR_HOMOPHONE, OTHER, PINYIN,
+                       REPEATED)
 from .memo import Memo
 from .normalize import SYLLABLE, Token
 
 if TYPE_CHECKING:
     from .registry import Form, Registry
 
-IDENTICAL, LOOKALIKE, PINYIN, HOMOPHONE, NEAR_HOMOPHONE, NEAR_LOOKALIKE, SYNONYM, OTHER = (
-    "identical", "look-alike", "pinyin", "homophone", "near-homophone", "near look-alike", "same-kind word",
-    "different")
-INSERTED, REPEATED, DELETED = "inserted", "repeated", "deleted"
-# Every channel, in the order of the compiled kernel's channel codes.
-CHANNELS = (IDENTICAL, LOOKALIKE, PINYIN, HOMOPHONE, NEAR_HOMOPHONE, NEAR_LOOKALIKE, SYNONYM, OTHER, INSERTED, REPEATED,
-            DELETED)
 kernel.require(CHANNELS=CHANNELS)
 # Scored substitutions beyond the per-token keys: (expected, found) -> (cost, channel).
 Substitutes = dict[tuple[str, str], tuple[float, str]]
