@@ -71,20 +71,48 @@ def decode_field(text: str) -> str:
     return text
 
 
-def read_table(path: Path | str, required: tuple[str, ...] = (), codepoints: bool = False,
-               provenance: bool = True) -> Table:
-    """Parse one lexicon file.  ``required`` columns must be present and non-empty in every row; with
-    ``provenance`` (shipped lexicons) the header must name source, version and licence."""
-    path = Path(path)
+def read_text(path: Path) -> str:
+    """A lexicon file's text; refused with its path (and the line of the first byte that is not UTF-8)."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise LexiconError(path, None, f"cannot read: {exc.strerror or exc}") from None
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise LexiconError(path, line, "not valid UTF-8") from None
+        raise LexiconError(path, raw[:exc.start].count(b"\n") + 1, "not valid UTF-8") from None
+
+
+def read_header(path: Path, lines: list[str], columns: tuple[str, ...]) -> tuple[dict[str, str], list[str], int]:
+    """The ``#`` lines that open a table of fixed ``columns`` and its column header: (the provenance, the other
+    comment lines, the column header's line number).  A table without provenance or with other columns is
+    refused with its path and line."""
+    meta: dict[str, str] = {}
+    comments: list[str] = []
+    for number, line in enumerate(lines, 1):
+        if not line.startswith("#"):
+            break
+        found = header_key(line)
+        if found is not None:
+            meta.setdefault(*found)
+        else:
+            comments.append(line)
+    else:
+        raise LexiconError(path, None, "no column header row")
+    missing = [k for k in REQUIRED_HEADER_KEYS if not meta.get(k)]
+    if missing:
+        raise LexiconError(path, 1, "header must name " + ", ".join(f"'# {k}:'" for k in missing))
+    if tuple(line.rstrip("\r").split("\t")) != columns:
+        raise LexiconError(path, number, f"the column header must be {chr(9).join(columns)!r}")
+    return meta, comments, number
+
+
+def read_table(path: Path | str, required: tuple[str, ...] = (), codepoints: bool = False,
+               provenance: bool = True) -> Table:
+    """Parse one lexicon file.  ``required`` columns must be present and non-empty in every row; with
+    ``provenance`` (shipped lexicons) the header must name source, version and licence."""
+    path = Path(path)
+    text = read_text(path)
     if text.startswith("\ufeff"):
         text = text[1:]
     meta: dict[str, str] = {}
@@ -182,10 +210,11 @@ def read_manifest(path: Path | str) -> list[FileSpec]:
         raise LexiconError(path, None, "not valid UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise LexiconError(path, getattr(exc, "lineno", None), f"invalid TOML: {exc}") from None
-    blocks = _file_blocks(text)
+    text_lines = text.split("\n")
+    blocks = _file_blocks(text_lines)
     for key in data:
         if key != "file":
-            raise LexiconError(path, _key_line(text, key, 0, len(text.split("\n"))),
+            raise LexiconError(path, _key_line(text_lines, key, 1, len(text_lines) + 1),
                                f"unknown key {key!r}; a manifest holds only [[file]] tables")
     entries = data.get("file", [])
     if not isinstance(entries, list):
@@ -193,45 +222,42 @@ def read_manifest(path: Path | str) -> list[FileSpec]:
     specs = []
     for i, entry in enumerate(entries, start=1):
         start, end = blocks[i - 1] if i <= len(blocks) else (None, None)
-        lines = {key: _key_line(text, key, start, end) for key in entry} if start is not None else {}
+        key_lines = {key: _key_line(text_lines, key, start, end) for key in entry} if start is not None else {}
         for key, value in entry.items():
             if key not in _SPEC_KEYS:
-                raise LexiconError(path, lines.get(key) or start, f"file #{i}: unknown key {key!r}; known: "
-                                                                  f"{', '.join(_SPEC_KEYS)}")
+                raise LexiconError(path, key_lines.get(key) or start,
+                                   f"file #{i}: unknown key {key!r}; known: {', '.join(_SPEC_KEYS)}")
             if key == "categories":
                 if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-                    raise LexiconError(path, lines.get(key), f"file #{i}: categories must map values to categories")
+                    raise LexiconError(path, key_lines.get(key),
+                                       f"file #{i}: categories must map values to categories")
             elif not isinstance(value, str) or not value:
-                raise LexiconError(path, lines.get(key), f"file #{i}: {key} must be a non-empty string")
+                raise LexiconError(path, key_lines.get(key), f"file #{i}: {key} must be a non-empty string")
         kind = entry.get("kind")
         if kind not in KINDS:
-            raise LexiconError(path, lines.get("kind") or start,
+            raise LexiconError(path, key_lines.get("kind") or start,
                                f"file #{i}: kind must be one of {', '.join(KINDS)}, got {kind!r}")
         if "path" not in entry or "name" not in entry:
             raise LexiconError(path, start, f"file #{i}: needs 'path' and 'name'")
         columns = {k: entry[k] for k in (*_SPEC_COLUMN_KEYS, *_SPEC_VALUE_KEYS) if k in entry}
         specs.append(FileSpec(path=path.parent / entry["path"], kind=kind, columns=columns,
                               category=entry.get("category"), categories=dict(entry.get("categories", {})),
-                              declared=(path, lines)))
+                              declared=(path, key_lines)))
     if not specs:
         raise LexiconError(path, None, "lists no [[file]]")
     return specs
 
 
-def _file_blocks(text: str) -> list[tuple[int, int]]:
-    """The line spans (first line, line after the last) of each ``[[file]]`` table of a manifest."""
-    lines = text.split("\n")
+def _file_blocks(lines: list[str]) -> list[tuple[int, int]]:
+    """The line spans (first line, line after the last) of each ``[[file]]`` table of a manifest's lines."""
     starts = [n for n, line in enumerate(lines, 1) if line.strip().replace(" ", "") == "[[file]]"]
     return list(zip(starts, starts[1:] + [len(lines) + 1]))
 
 
-def _key_line(text: str, key: str, start: int | None, end: int | None) -> int | None:
-    """The line, between ``start`` and ``end``, that sets ``key`` (or opens the table ``[key]`` / ``[[key]]``)."""
+def _key_line(lines: list[str], key: str, start: int, end: int) -> int | None:
+    """The line, from ``start`` to before ``end``, that sets ``key`` (or opens the table ``[key]`` / ``[[key]]``)."""
     pattern = re.compile(rf"^\s*(?:{re.escape(key)}\s*=|\[\[?\s*{re.escape(key)}\s*\]\]?)")
-    for number, line in enumerate(text.split("\n"), 1):
-        if (start is None or number >= start) and (end is None or number < end) and pattern.match(line):
-            return number
-    return None
+    return next((number for number in range(start, end) if pattern.match(lines[number - 1])), None)
 
 
 def custom_registry(path: Path | str) -> FileSpec:

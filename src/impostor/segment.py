@@ -25,7 +25,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .lexicon import REQUIRED_HEADER_KEYS, LexiconError, Source, header_key
+from .lexicon import LexiconError, Source, read_header, read_text
 from .memo import Memo
 
 COLUMNS = ("word", "freq", "tag")
@@ -199,14 +199,7 @@ def _read(path: Path):
     """The word list, in bulk with numpy over its code points: (meta, alphabet, sorted keys, their costs and tags,
     long words, the cost of an unlisted character, rows, the words tagged as organisations).  A malformed row is
     refused with its line, and nothing is loaded."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise LexiconError(path, None, f"cannot read: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise LexiconError(path, raw[:exc.start].count(b"\n") + 1, "not valid UTF-8") from None
+    text = read_text(path)
     if not text.endswith("\n"):
         text += "\n"
     meta, offset, first = _header(path, text)
@@ -247,23 +240,9 @@ def _read(path: Path):
 
 def _header(path: Path, text: str) -> tuple[dict[str, str], int, int]:
     """The provenance lines and the column header: (meta, the offset of the first row, its line number)."""
-    meta: dict[str, str] = {}
-    offset = 0
-    for number, line in enumerate(text[:1 << 14].split("\n")[:-1], 1):
-        offset += len(line) + 1
-        if not line.startswith("#"):
-            break
-        found = header_key(line)
-        if found is not None:
-            meta.setdefault(*found)
-    else:
-        raise LexiconError(path, None, "no column header row")
-    missing = [k for k in REQUIRED_HEADER_KEYS if not meta.get(k)]
-    if missing:
-        raise LexiconError(path, 1, "header must name " + ", ".join(f"'# {k}:'" for k in missing))
-    if tuple(line.rstrip("\r").split("\t")) != COLUMNS:
-        raise LexiconError(path, number, f"the column header must be {chr(9).join(COLUMNS)!r}")
-    return meta, offset, number + 1
+    lines = text[:1 << 14].split("\n")[:-1]
+    meta, _, number = read_header(path, lines, COLUMNS)
+    return meta, sum(len(line) + 1 for line in lines[:number]), number + 1
 
 
 def _fields(path: Path, body: str, points: np.ndarray, first: int):

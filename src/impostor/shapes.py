@@ -23,7 +23,7 @@ import threading
 from pathlib import Path
 from typing import NamedTuple
 
-from .lexicon import REQUIRED_HEADER_KEYS, LexiconError, Source, header_key
+from .lexicon import LexiconError, Source, read_header, read_text
 from .memo import Memo
 
 COLUMNS = ("char", "strokes", "parts")
@@ -189,38 +189,20 @@ _THRESHOLD = re.compile(r"#\s*threshold:\s*([0-9.]+)")
 
 
 def _read(path: Path) -> tuple[float, Source, dict[str, tuple[str, str]]]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise LexiconError(path, None, f"cannot read: {exc.strerror or exc}") from None
-    try:
-        lines = raw.decode("utf-8").split("\n")
-    except UnicodeDecodeError as exc:
-        raise LexiconError(path, raw[:exc.start].count(b"\n") + 1, "not valid UTF-8") from None
-    meta: dict[str, str] = {}
+    lines = read_text(path).split("\n")
+    meta, comments, header = read_header(path, lines, COLUMNS)
     threshold = None
-    first = None
-    for number, line in enumerate(lines, 1):
-        if not line.startswith("#"):
-            first = number
-            break
-        if (found := header_key(line)) is not None:
-            meta.setdefault(*found)
-        elif (given := _THRESHOLD.match(line)) is not None:
+    for line in comments:
+        if (given := _THRESHOLD.match(line)) is not None:
             try:
                 threshold = float(given.group(1))
             except ValueError:
                 threshold = None
-    missing = [k for k in REQUIRED_HEADER_KEYS if not meta.get(k)]
-    if missing:
-        raise LexiconError(path, 1, "header must name " + ", ".join(f"'# {k}:'" for k in missing))
     if threshold is None or not 0.0 < threshold <= 1.0:
         raise LexiconError(path, None, "header must give '# threshold: X' with 0 < X <= 1")
-    if first is None or tuple(lines[first - 1].rstrip("\r").split("\t")) != COLUMNS:
-        raise LexiconError(path, first, f"the column header must be {chr(9).join(COLUMNS)!r}")
     rows: dict[str, tuple[str, str]] = {}
     match = _ROW.fullmatch
-    for number in range(first, len(lines)):
+    for number in range(header, len(lines)):  # (0-based: from the line after the column header's)
         line = lines[number]
         row = match(line)
         if row is None:
