@@ -205,7 +205,6 @@ class RunPlan:
     run_id: str
     full: bool  # --full, other lexicons or settings than the state's, or no state yet
     watermark: str | None  # the last run's newest updated_at, when the snapshot has the column
-    discarded: str | None  # an unfinished run over another snapshot, given up
 
 
 def plan_run(options: BatchOptions, lexicon_version: str, engine: str, chunking: int) -> RunPlan:
@@ -214,7 +213,7 @@ def plan_run(options: BatchOptions, lexicon_version: str, engine: str, chunking:
     run_id = state.start(run_plan(options, lexicon_version, engine, state, chunking), options.restart)
     full = options.full or state.meta.get("lexicon_version") != lexicon_version or not state.accounts.exists()
     watermark = state.meta.get("watermark") if options.updated_column else None
-    return RunPlan(state, run_id, full, watermark, state.discarded)
+    return RunPlan(state, run_id, full, watermark)
 
 
 def flagged_since(decisions: list[str], targets: list[str | None], prev_decisions: list[str | None],
@@ -241,11 +240,11 @@ def snapshot_format(path: Path) -> tuple[bool, str]:
     return base.endswith((".parquet", ".pq")) or path.is_dir(), "\t" if base.endswith((".tsv", ".tab")) else ","
 
 
-def missing_column(path: Path, wanted: dict[str, str], columns: list[str]) -> InputError | None:
+def require_columns(path: Path, wanted: dict[str, str], columns: list[str]) -> None:
+    """Refuse a snapshot that lacks a column the run reads."""
     missing = [c for c in wanted if c not in columns]
-    if not missing:
-        return None
-    return InputError(f"{path}: no column {missing[0]!r} (columns: {', '.join(columns[:20])})")
+    if missing:
+        raise InputError(f"{path}: no column {missing[0]!r} (columns: {', '.join(columns[:20])})")
 
 
 def duplicate_id(path: Path, account: str) -> InputError:
@@ -269,9 +268,7 @@ def read_snapshot(options: BatchOptions):
                                       column_types={c: pa.string() for c in wanted}))
     except (OSError, pa.ArrowInvalid) as exc:
         raise InputError(f"cannot read snapshot {path}: {exc}") from None
-    error = missing_column(options.snapshot, wanted, table.column_names)
-    if error is not None:
-        raise error
+    require_columns(options.snapshot, wanted, table.column_names)
     table = pa.table({new: pc.cast(table.column(old), pa.string()) for old, new in wanted.items()})
     if pc.count_distinct(table.column("id")).as_py() != table.num_rows:
         counts = pc.value_counts(table.column("id"))
@@ -306,7 +303,7 @@ def run_local(detector: Detector, options: BatchOptions,
     plan = plan_run(options, version, "local", SCREEN_CHUNK)
     state, run_id, full = plan.state, plan.run_id, plan.full
     report = RunReport(run_id, version, str(options.snapshot), "local", rows=snapshot.num_rows, full=full,
-                       discarded=plan.discarded)
+                       discarded=state.discarded)
     schema = verdict_schema(pa)
 
     # 1. Join with the state: what is unchanged keeps its verdict.

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from . import kernel
+
 
 class Channel(NamedTuple):
     name: str
@@ -36,6 +38,7 @@ TABLE: tuple[Channel, ...] = (
 )
 BY_NAME = {channel.name: channel for channel in TABLE}
 CHANNELS = tuple(channel.name for channel in TABLE)  # in the order of the kernel's channel codes
+kernel.require(CHANNELS=CHANNELS)
 (IDENTICAL, LOOKALIKE, PINYIN, HOMOPHONE, NEAR_HOMOPHONE, NEAR_LOOKALIKE, SYNONYM, OTHER, INSERTED, REPEATED,
  DELETED) = CHANNELS
 EVASIVE = frozenset(channel.name for channel in TABLE if channel.evasive)

@@ -27,8 +27,6 @@ from .shapes import Shapes
 
 BLOCK, REVIEW, PASS = "block", "review", "pass"
 RANK = {BLOCK: 2, REVIEW: 1, PASS: 0}
-# Channels no honest writer produces by accident: a name disguised through them is an impostor even with extra text.
-EVASIVE_CHANNELS = EVASIVE
 PERSON_SLOT = "{名}"
 MAX_PERSON_NAME = 3
 MAX_AFFIX_TEXTS = 1 << 14  # affix splits (and fold reasons) kept; emptied when full
@@ -203,7 +201,7 @@ class Decider:
                                                 f"({form.body.name} and others)", [])
             elif (around := self._affixes_at(affixes, tokens, alignment)) is not None:
                 decision, first, last = BLOCK, self._imitation_reason(form), around
-            elif {op.channel for op in alignment.ops} & EVASIVE_CHANNELS:
+            elif {op.channel for op in alignment.ops} & EVASIVE:  # no honest writer produces these by accident
                 decision, first, last = BLOCK, self._imitation_reason(form), ["disguised name inside a longer name"]
             elif not alignment.disguised:
                 # Any protected name carried, short forms (央视, 华为) too: the rule sends it to a person.

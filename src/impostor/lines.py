@@ -44,7 +44,8 @@ def describe_lines(detector: Detector, work: tuple[str, list[bytes]], *, encodin
     kinds = [(v.decision, v.category, status) for v, status in zip(verdicts, statuses)]
     if fmt == "jsonl":  # the verdict's members (made once per verdict, templated for most) in the row's frame
         frames = [jsonl_frame(fields, lexicon_version, status) for status in statuses]
-        return [(before + verdict_json_members(v) + after, kind) for v, (before, after), kind in zip(verdicts, frames, kinds)]
+        return [(before + verdict_json_members(v) + after, kind)
+                for v, (before, after), kind in zip(verdicts, frames, kinds)]
     records = [new_record((label, 1, None, name, status)) for name, status in named]
     rows = _rows(format_chunk(records, verdicts, fmt, fields, None, lexicon_version)[0])
     start = len(row_head(label, fmt, fields)) + 1  # past the head and "1"

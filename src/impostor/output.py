@@ -41,6 +41,7 @@ ONLY = {"flagged": {BLOCK, REVIEW}, "block": {BLOCK}, "review": {REVIEW}}
 _line, _status = operator.attrgetter("line"), operator.attrgetter("status")
 _decision, _category = operator.attrgetter("decision"), operator.attrgetter("category")
 _json_string = json.encoder.encode_basestring  # a str as JSON, as json.dumps(..., ensure_ascii=False) writes it
+_dumps = functools.partial(json.dumps, ensure_ascii=False)
 
 
 # -- one verdict ------------------------------------------------------------------------------------------------------
@@ -85,9 +86,6 @@ def verdict_columns(verdicts: list[Verdict], reasons_as_json: bool = False) -> d
             "status": [v.status for v in verdicts]}
 
 
-_json_members, _cells = verdict_json_members, verdict_cells  # see OUTPUT_FORMS
-
-
 # -- rows -------------------------------------------------------------------------------------------------------------
 def output_fields(multiple_inputs: bool, with_ids: bool, with_version: bool) -> tuple[str, ...]:
     fields = list(BASE_FIELDS)
@@ -100,7 +98,8 @@ def output_fields(multiple_inputs: bool, with_ids: bool, with_version: bool) -> 
     return tuple(fields)
 
 
-OUTPUT_FORMS: dict[str, Callable[[Verdict], Any]] = {"jsonl": _json_members, "csv": _cells, "tsv": _cells}
+OUTPUT_FORMS: dict[str, Callable[[Verdict], Any]] = {"jsonl": verdict_json_members, "csv": verdict_cells,
+                                                       "tsv": verdict_cells}
 
 
 def format_chunk(records: list[Record], verdicts: list[Verdict], fmt: str, fields: tuple[str, ...],
@@ -151,7 +150,7 @@ def delimited_rows(records: list[Record], verdicts: list[Verdict], statuses: lis
     those cells, when the caller has them at hand)."""
     before, after = _around_verdict(fields)
     if cells is None:
-        cells = list(map(_cells, verdicts))
+        cells = list(map(verdict_cells, verdicts))
     tails = {status: [{"status": status, "lexicon_version": lexicon_version}[f] for f in after]
              for status in set(statuses)}
     rows = [[flat(getattr(records[i], f)) for f in before] + [*cells[i], *tails[statuses[i]]] for i in kept]
@@ -164,23 +163,19 @@ def jsonl_rows(records: list[Record], verdicts: list[Verdict], statuses: list[st
     (made once per verdict, and a verdict is shared by every row of its name; ``members``: those members, when the
     caller has them at hand): this is the hot path of ``scan``."""
     if members is None:
-        members = list(map(_json_members, verdicts))
+        members = list(map(verdict_json_members, verdicts))
     before, after = _around_verdict(fields)
-    dumps = _dumps
     tails = {status: _jsonl_tail(after, status, lexicon_version) for status in set(statuses)}
     if not isinstance(kept, range):
         records, members, statuses = ([values[i] for i in kept] for values in (records, members, statuses))
     if before == ("line",) and len(tails) == 1:  # the common case: one bytes object for the chunk, none per row
         return join_rows(b'{"line": ', list(map(_line, records)), b", ", members, tails[statuses[0]])
     # Each row's own fields (file, line, id) through a template: json.dumps per field would cost most of a row.
-    template = "{" + "".join(f"{dumps(f)}: %s, " for f in before)
+    template = "{" + "".join(f"{_dumps(f)}: %s, " for f in before)
     own = map(operator.attrgetter(*before), records)
     values = own if len(before) > 1 else zip(own)  # attrgetter of one field gives the value, not a tuple
     heads = [escape_jsonl(template % tuple(map(_json_value, row))).encode() for row in values]
     return b"".join(b"".join(row) for row in zip(heads, members, map(tails.__getitem__, statuses)))
-
-
-_dumps = functools.partial(json.dumps, ensure_ascii=False)
 
 
 def _jsonl_tail(after: tuple[str, ...], status: str, lexicon_version: str) -> bytes:

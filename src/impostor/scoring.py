@@ -25,7 +25,6 @@ from .normalize import SYLLABLE, Token
 if TYPE_CHECKING:
     from .registry import Form, Registry
 
-kernel.require(CHANNELS=CHANNELS)
 # Scored substitutions beyond the per-token keys: (expected, found) -> (cost, channel).
 Substitutes = dict[tuple[str, str], tuple[float, str]]
 

@@ -17,8 +17,8 @@ import time
 from typing import Any, Callable, Iterator
 
 from .atomic import write_atomically
-from .batch import (FLAGGED, BatchOptions, RunReport, check_unique_ids, duplicate_id, flagged_since, missing_column,
-                    plan_run, snapshot_columns, snapshot_format, verdict_schema, write_outputs)
+from .batch import (FLAGGED, BatchOptions, RunReport, check_unique_ids, duplicate_id, flagged_since, plan_run,
+                    require_columns, snapshot_columns, snapshot_format, verdict_schema, write_outputs)
 from .config import Settings
 from .output import verdict_columns
 from .records import InputError
@@ -132,9 +132,7 @@ def run_spark(settings: Settings, lexicon_version: str, options: BatchOptions,
     parquet, delimiter = snapshot_format(options.snapshot)
     raw = spark.read.parquet(path) if parquet else spark.read.csv(path, header=True, sep=delimiter)
     wanted = snapshot_columns(options)
-    error = missing_column(options.snapshot, wanted, raw.columns)
-    if error is not None:
-        raise error
+    require_columns(options.snapshot, wanted, raw.columns)
     snapshot = raw.select(*[F.col(f"`{old}`").cast("string").alias(new) for old, new in wanted.items()])
     snapshot = snapshot.withColumn("name", F.coalesce(F.col("name"), F.lit("")))
     rows = snapshot.count()
@@ -182,7 +180,7 @@ def run_spark(settings: Settings, lexicon_version: str, options: BatchOptions,
 
     # 3. The new state, written by Spark beside the old one, checked and put in its place; then the shared outputs.
     report = RunReport(run_id, lexicon_version, str(options.snapshot), "spark", rows=rows, full=full,
-                       discarded=plan.discarded)
+                       discarded=state.discarded)
     report.resumed = resumed
     report.screened = joined.where("_changed").count() - resumed
 
@@ -208,9 +206,9 @@ def _with_flagged_since(part, run_id: str):
 
     def add(batches):
         for batch in batches:
-            columns = batch.to_pydict()
-            since = flagged_since(columns["decision"], columns["target"], columns["prev_decision"],
-                                  columns["prev_target"], columns["prev_flagged_since"], run_id)
+            since = flagged_since(*(batch.column(c).to_pylist() for c in ("decision", "target", "prev_decision",
+                                                                          "prev_target", "prev_flagged_since")),
+                                  run_id)
             yield batch.append_column("run_id", pa.array([run_id] * batch.num_rows, pa.string())) \
                        .append_column("flagged_since", pa.array(since, pa.string()))
 
