@@ -1,6 +1,8 @@
-"""The compiled kernel does exactly what the pure-Python reference does: the same candidates in the same order,
-the same alignments, and its screen passes a name only when the full path would find nothing at all.  The JSONL,
-CSV and TSV fast paths write what the general formatter writes."""
+"""The kernel's twins (``_kernel`` in C, ``_kernel_py`` in Python) do exactly the same: the same candidates in the
+same order, the same alignments, the same screen, line table and rows; the screen passes a name only when the full
+path would find nothing at all.  The JSONL, CSV and TSV fast paths write what the general formatter writes.  Tests
+that compare the two skip where the kernel is not built (and on the suite's IMPOSTOR_KERNEL=python pass); the
+others run on every backend there is."""
 
 import csv
 import json
@@ -19,10 +21,12 @@ from impostor.candidates import CandidateIndex
 from impostor.decide import PASS, Verdict
 from impostor.records import OK, Record
 from impostor import lines
-from impostor.output import _join_rows, delimited_rows, format_rows, jsonl_rows, output_fields
+from impostor.output import delimited_rows, format_rows, jsonl_rows, output_fields
 from impostor.scoring import Scorer
 
-pytestmark = pytest.mark.skipif(kernel.compiled is None, reason="built without the compiled kernel")
+needs_compiled = pytest.mark.skipif(kernel.compiled is None, reason="built without the compiled kernel, or "
+                                    "IMPOSTOR_KERNEL=python: nothing to compare the twin with")
+backends = pytest.mark.parametrize("backend", kernel.BACKENDS, ids=lambda module: module.__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
 PIECES = ["人民日报", "入民曰報", "央视", "新华社", "CCTV", "ССТV", "ｃｃｔｖ", "renminribao", "rmrb", "xinhua", "四川",
@@ -43,13 +47,27 @@ def eval_names() -> list[str]:
 
 @pytest.fixture(scope="module")
 def reference(detector):
-    """The detector's own registry, searched and scored in pure Python."""
+    """The detector's own registry, searched, screened and scored by the Python twin."""
     index = CandidateIndex(detector.registry, detector.normalizer, detector.costs, detector.substitutes,
-                           compiled=False)
+                           backend=kernel.python)
     scorer = Scorer(detector.costs, detector.substitutes, detector.registry, detector.normalizer.intern,
-                    compiled=False)
-    assert index.searcher is None and scorer.aligner is None
+                    backend=kernel.python)
+    assert isinstance(index.searcher, kernel.python.Searcher) and isinstance(scorer.aligner, kernel.python.Aligner)
     return index, scorer
+
+
+def pairs_of(postings) -> dict[int, dict[int, list[tuple[int, int]]]]:
+    """Postings as pairs[first key][second key] = [(form id, position of the pair)]."""
+    pairs: dict = {}
+    forms, positions, offsets = postings.forms.tolist(), postings.positions.tolist(), postings.offsets.tolist()
+    for k, key in enumerate(postings.keys.tolist()):
+        pairs.setdefault(key >> 32, {})[key & 0xFFFFFFFF] = list(zip(forms[offsets[k]:offsets[k + 1]],
+                                                                     positions[offsets[k]:offsets[k + 1]]))
+    return pairs
+
+
+def postings_of(index: CandidateIndex, detector):
+    return index.build_postings(detector.registry, detector.registry.table, detector.normalizer, detector.costs)
 
 
 def same_search_and_alignments(detector, reference, name):
@@ -68,11 +86,13 @@ def nothing_found(detector, name) -> bool:
     return empty and detector.decider.decide(evidence) == Verdict(name, PASS, 0.0)
 
 
+@needs_compiled
 def test_kernel_and_reference_agree_on_the_evaluation_set(detector, reference):
     for name in eval_names():
         same_search_and_alignments(detector, reference, name)
 
 
+@needs_compiled
 @pytest.mark.parametrize("name", ["梧州日报ＴＢ", "温州市广播电视台ＴＶ", "德州广播电视台", "中国人民解放军军海军"])
 def test_kernel_and_reference_agree_on_names_near_many_registry_names(detector, reference, name):
     # Dozens of registry names share their pairs: the search keeps only the best max_candidates, and the aligner
@@ -81,6 +101,7 @@ def test_kernel_and_reference_agree_on_names_near_many_registry_names(detector, 
     same_search_and_alignments(detector, reference, name)
 
 
+@needs_compiled
 @SETTINGS
 @given(name=NAMES)
 def test_kernel_and_reference_agree_on_any_text(detector, reference, name):
@@ -105,6 +126,35 @@ def test_screen_never_passes_a_name_the_full_path_flags(detector, name):
         assert detector.check(name) == Verdict(name, PASS, 0.0)
 
 
+def same_screen(detector, reference, name):
+    """Both twins' screens, taught the same characters, pass the same names and find the same word spans."""
+    index, _ = reference
+    detector.check(name)  # teaches the detector's screen the name's characters
+    index.learn(name)  # and the twin's (the two share the normalizer)
+    assert index.plain(name) == detector.index.plain(name)
+    variant = detector.normalize(name).variant
+    spans = index.screen.word_spans(variant)
+    assert spans == detector.index.screen.word_spans(variant)
+    naive = [(i, j) for i in range(len(variant)) for j in range(len(variant), i + 1, -1)
+             if variant[i:j] in index.vocabulary]
+    assert spans == naive
+
+
+@needs_compiled
+def test_both_screens_agree_on_the_evaluation_set(detector, reference):
+    names = eval_names()
+    for name in names:
+        same_screen(detector, reference, name)
+    assert sum(map(reference[0].plain, names)) > len(names) // 3  # the twin screens most benign names too
+
+
+@needs_compiled
+@SETTINGS
+@given(name=NAMES)
+def test_both_screens_agree_on_any_text(detector, reference, name):
+    same_screen(detector, reference, name)
+
+
 @pytest.mark.parametrize("name", ["人民日报", "renminribao", "RMRB", "四川", "夏爽律师", "人1民2日3报", "ren min ri bao",
                                   "人民曰報网", "央视xinwen", "中国科学研究院"])
 def test_screen_sends_known_impostors_on(detector, name):
@@ -113,6 +163,7 @@ def test_screen_sends_known_impostors_on(detector, name):
     assert detector.check(name).decision != PASS
 
 
+@needs_compiled
 def test_pure_python_fallback_gives_the_same_verdicts(tmp_path):
     names = eval_names()[::7]
     src = tmp_path / "names.txt"
@@ -156,13 +207,14 @@ def test_fast_paths_write_what_the_general_formatter_writes(detector, fields, fm
         assert fast == format_rows(rows, fields, fmt)
 
 
+@needs_compiled
 @given(st.lists(st.tuples(st.integers(-2**63, 2**63 - 1), st.text()), max_size=30), st.text(max_size=5),
        st.text(max_size=5), st.text(max_size=5))
 def test_compiled_row_join_equals_the_python_one(rows, head, sep, tail):
     numbers, texts = [n for n, _ in rows], [t.encode("utf-8", "surrogatepass") for _, t in rows]
     args = (head.encode("utf-8", "surrogatepass"), numbers, sep.encode("utf-8", "surrogatepass"), texts,
             tail.encode("utf-8", "surrogatepass"))
-    assert kernel.compiled.join_rows(*args) == _join_rows(*args)
+    assert kernel.compiled.join_rows(*args) == kernel.python.join_rows(*args)
 
 
 def naive_postings(index: CandidateIndex, detector) -> tuple[dict, list[int]]:
@@ -209,9 +261,9 @@ def naive_initials(detector) -> dict[str, list[int]]:
 
 def test_index_build_equals_the_naive_construction(detector, reference, tmp_path):
     index, _ = reference
-    assert naive_postings(index, detector) == (in_registry_order(index.pairs), index.required.tolist())
+    postings = postings_of(index, detector)
+    assert naive_postings(index, detector) == (in_registry_order(pairs_of(postings)), index.required.tolist())
     # Within a key pair, the forms a short name can hold come first: the kernel stops at the first it cannot.
-    postings = index.postings
     fits = postings.fits_from.astype(np.int64)
     assert fits.tolist() == np.minimum(index.shortest[postings.forms], 255).tolist()
     assert set((np.flatnonzero(np.diff(fits) < 0) + 1).tolist()) <= set(postings.offsets.tolist())
@@ -221,15 +273,15 @@ def test_index_build_equals_the_naive_construction(detector, reference, tmp_path
     brands.write_text("name\n" + "".join(f"{a}{b}科技\n" for a in "东南西北中" for b in "甲乙丙丁戊己庚辛壬癸"),
                       encoding="utf-8")
     small = Detector(registries=[brands])
-    small_index = CandidateIndex(small.registry, small.normalizer, small.costs, small.substitutes, max_postings=20,
-                                 compiled=False)
+    small_index = CandidateIndex(small.registry, small.normalizer, small.costs, small.substitutes, max_postings=20)
     pairs, required = naive_postings(small_index, small)
-    assert (pairs, required) == (in_registry_order(small_index.pairs), small_index.required.tolist())
+    small_pairs = pairs_of(postings_of(small_index, small))
+    assert (pairs, required) == (in_registry_order(small_pairs), small_index.required.tolist())
     ke = small.normalizer.key_id("v", small.tables.visual_of("科"))
     ji = small.normalizer.key_id("v", small.tables.visual_of("技"))
     custom = {f.id for f in small.registry.forms if small.registry.groups[f.id] == 1}
     assert len(custom) == 50
-    kept = {form_id for form_id, _ in small_index.pairs[ke][ji]}
+    kept = {form_id for form_id, _ in small_pairs[ke][ji]}
     assert kept and not kept & custom  # the custom names are left out of 科技; the shipped 科技日报 stays
 
 
@@ -243,12 +295,12 @@ def test_custom_names_do_not_crowd_the_shipped_ones_out(tmp_path):
     indexes = []
     for registries in ([], [crowd]):
         detector = Detector(registries=registries)
-        index = CandidateIndex(detector.registry, detector.normalizer, detector.costs, detector.substitutes,
-                               compiled=False)
+        index = detector.index
         shipped = detector.registry.groups.count(0)
         key_text = {k: text for text, k in detector.normalizer._key_ids.items()}  # ids depend on what was read
         pairs = {(key_text[a], key_text[b]): sorted(p for p in postings if p[0] < shipped)
-                 for a, following in index.pairs.items() for b, postings in following.items()}
+                 for a, following in pairs_of(postings_of(index, detector)).items()
+                 for b, postings in following.items()}
         indexes.append(({k: v for k, v in pairs.items() if v}, index.required[:shipped].tolist(),
                         detector.registry.weights[0]))  # and weighed as without them
         verdict = detector.check("科技曰报")
@@ -259,21 +311,21 @@ def test_custom_names_do_not_crowd_the_shipped_ones_out(tmp_path):
 LINE_PIECES = st.lists(st.sampled_from([b"a", b"\xe4\xba\xba", b"\r", b" ", b"\xff", b"\x00"]), max_size=4).map(b"".join)
 
 
-@pytest.mark.skipif(kernel.compiled is None, reason="no compiled kernel")
+@needs_compiled
 @given(st.lists(st.lists(LINE_PIECES, min_size=1, max_size=12), min_size=1, max_size=6), st.sets(st.integers(0, 40)))
 def test_compiled_line_table_equals_the_python_one(blocks, dropped):
     from array import array
 
-    tables = kernel.compiled.LineTable(), lines.PyLineTable()
+    tables = kernel.compiled.LineTable(), kernel.python.LineTable()
     seen: list[bytes] = []
     for number, block_lines in enumerate(blocks):
         block = b"\n".join(block_lines)
         (ids, first, new), (py_ids, py_first, py_new) = (table.claim(block) for table in tables)
-        assert list(array("I", ids)) == py_ids and first == py_first and new == py_new
+        assert ids == py_ids and first == py_first and new == py_new
         keys = [line.rstrip(b"\r") for line in block_lines]  # a line's key: its bytes less any \r at its end
         assert new == [key for key in dict.fromkeys(keys) if key not in seen]
         seen += new
-        assert [seen[i] for i in py_ids] == keys
+        assert [seen[i] for i in array("I", py_ids)] == keys
         if new:  # a line not filled yet has no row
             for table, line_ids in zip(tables, (ids, py_ids)):
                 with pytest.raises(KeyError):
@@ -314,7 +366,7 @@ def test_a_name_too_short_for_a_registry_name_is_no_candidate_of_it(detector, re
                 continue
             gone = set(cheapest[:dropped])
             name = tuple(t for k, t in enumerate(form.tokens) if k not in gone)
-            best = min(a.cost for a in scorer.align_python(form.tokens, deletes, name))
+            best = min(a.cost for _, a in scorer.align_all([form], name, detail=True))
             assert (best <= costs.budget(len(form.tokens)) + 1e-9) == fits, (form.text, dropped)
             checked += 1
     assert checked > 500
@@ -327,7 +379,7 @@ def test_custom_names_longer_than_a_name_can_hold_are_not_searched(tmp_path):
     brands.write_text("name\n青松翠柏电子商务\n", encoding="utf-8")
     detector = Detector(registries=[brands])
     python = CandidateIndex(detector.registry, detector.normalizer, detector.costs, detector.substitutes,
-                            compiled=False)
+                            backend=kernel.python)
     for name, candidate in (("青松翠柏电子", False), ("青松翠柏电子商", True), ("青松翠伯电子商务", True)):
         tokens = detector.normalizer.normalize(name).tokens
         found = ["青松翠柏电子商务" in [f.text for f in index.search(tokens)] for index in (detector.index, python)]
@@ -337,14 +389,15 @@ def test_custom_names_longer_than_a_name_can_hold_are_not_searched(tmp_path):
     assert detector.check("青松翠柏电子").decision == PASS and detector.check("青松翠伯电子商务").decision == "block"
 
 
-def test_searcher_refuses_posting_fits_its_walk_could_not_trust(reference, detector):
+@backends
+def test_searcher_refuses_posting_fits_its_walk_could_not_trust(reference, detector, backend):
     """The walk stops at the first posting a name is too short for: fits that descend within a key pair, or differ
     from the form's shortest, would lose candidates, so the kernel refuses them."""
     index, _ = reference
-    postings = index.postings
+    postings = postings_of(index, detector)
 
     def searcher(fits):
-        return kernel.compiled.Searcher(postings.keys, postings.offsets, postings.forms, postings.positions, fits,
+        return backend.Searcher(postings.keys, postings.offsets, postings.forms, postings.positions, fits,
                                         index.required, index.lengths, index.shortest, 24,
                                         tuple(detector.registry.forms))
 
@@ -359,13 +412,29 @@ def test_searcher_refuses_posting_fits_its_walk_could_not_trust(reference, detec
             searcher(fits)
 
 
-def test_every_constant_the_kernel_exports_is_checked_against_the_python_side():
-    # Token layout, channel codes and length caps live in both languages; the import states each one and refuses
-    # a kernel built with another value (a stale build after a change on one side).
-    exported = {name for name in dir(kernel.compiled) if name.isupper()}
+@backends
+def test_every_constant_the_kernel_exports_is_checked_against_the_python_side(backend):
+    # Token layout, channel codes and length caps live in both twins and in the modules that use them; the import
+    # states each one and refuses a kernel built with another value (a stale build after a change on one side).
+    exported = {name for name in getattr(backend, "__all__", dir(backend)) if name.isupper()}
     assert exported >= {"TOKEN_FIELDS", "READINGS", "CHANNELS", "MAX_SCREENED", "MAX_WORD", "MAX_PINYIN_RUN"}
     assert exported <= kernel.checked
     with pytest.raises(kernel.KernelMismatch, match="TOKEN_FIELDS"):
-        kernel.require(TOKEN_FIELDS=kernel.compiled.TOKEN_FIELDS + 1)
+        kernel.require(TOKEN_FIELDS=backend.TOKEN_FIELDS + 1)
     with pytest.raises(ImportError, match="CHANNELS"):
-        kernel.require(CHANNELS=kernel.compiled.CHANNELS[::-1])
+        kernel.require(CHANNELS=backend.CHANNELS[::-1])
+
+
+def test_both_twins_have_one_api():
+    """The Python twin holds every type and function the compiled kernel has, with the same methods."""
+    if kernel.compiled is None:
+        pytest.skip("built without the compiled kernel")
+    public = {name for name in dir(kernel.compiled) if not name.startswith("_")}
+    assert public == set(kernel.python.__all__)
+    for name in public:
+        built, twin = getattr(kernel.compiled, name), getattr(kernel.python, name)
+        if isinstance(built, type):
+            methods = {m for m in dir(built) if not m.startswith("_")}
+            assert methods <= set(dir(twin)), (name, methods - set(dir(twin)))
+        elif not callable(built):
+            assert built == twin, name

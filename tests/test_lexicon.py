@@ -123,3 +123,17 @@ def test_every_channel_is_priced_by_a_setting_or_by_its_pairs():
     assert len({c.name for c in TABLE}) == len(TABLE)
     assert step_reason("look-alike", "入", "人") == "入→人 look-alike"
     assert step_reason("deleted", "", "局") == "missing 局" and step_reason("inserted", "研", "") == "inserted 研"
+
+
+@pytest.mark.parametrize("file, row, message", [
+    ("chars/pinyin.tsv", "\U00020000\tren|renminribaoshe", "1 to 12 letters"),  # the screen packs ≤ 12 letters
+    ("chars/pinyin.tsv", "\U00020000\tRen", "letters a-z"),
+    ("registry/titles.tsv", "律" * 33 + "\tjudicial", "longer than 32"),  # the word lookups take ≤ 32
+])
+def test_a_reading_or_word_the_kernel_cannot_hold_is_refused_with_its_line(lexicon_copy, file, row, message):
+    path = lexicon_copy / file
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(lines + [row]) + "\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match=message) as err:
+        Detector(lexicon_copy)
+    assert err.value.path.endswith(file.split("/")[1]) and err.value.line == len(lines) + 1

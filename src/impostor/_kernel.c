@@ -1,12 +1,13 @@
-/* The compiled kernel of impostor: what runs for every name, in C.
+/* The compiled kernel of impostor: what runs for every name, in C.  Its Python twin is _kernel_py.py: the same
+ * types, methods, constants and errors; kernel.py chooses one of the two once per process.
  *
- *   Aligner     the weighted edit distance placing registry names in a name (Scorer.align_python, Scorer.useful)
- *   Searcher    the key-pair candidate search (CandidateIndex.search_python)
+ *   Aligner     the weighted edit distance placing registry names in a name (scoring.Scorer)
+ *   Searcher    the key-pair candidate search (candidates.CandidateIndex)
  *   Screen      a name read from its raw characters, passed when it can hold no candidate, word, region, pattern
- *               or initials (the full path would find nothing: tests/test_kernel.py checks it against the
- *               Python path); word_spans is CandidateIndex._spans
- *   LineTable   the distinct lines of a scan's text input and their row tails (lines.PyLineTable)
- *   join_rows   output rows joined in one pass (output._join_rows)
+ *               or initials (the full path would find nothing: tests/test_kernel.py checks it against the full
+ *               path); word_spans: where the vocabulary's words may be (candidates.CandidateIndex.words)
+ *   LineTable   the distinct lines of a scan's text input and their row tails (lines.LineMemo)
+ *   join_rows   output rows joined in one pass (output.jsonl_rows)
  *
  * Each is an exact transcription of its Python twin; tests/test_kernel.py checks that they agree, and the suite runs
  * once on each (IMPOSTOR_KERNEL=python).  The constants both sides hold (TOKEN_FIELDS, READINGS, CHANNELS, the
@@ -17,7 +18,7 @@
  *                   (-1 where there is none); ids are interned strings (Normalizer.intern)
  *   a key pair      (first key << 32) | second key, key ids from Normalizer.key_id
  *
- * Channel codes are indexes into scoring.CHANNELS.
+ * Channel codes are indexes into channels.CHANNELS.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -152,7 +153,7 @@ static inline int share(const int32_t *a, const int32_t *b) {
     return 0;
 }
 
-/* The cheapest channel explaining `found` where `expected` should be (scoring.substitution). */
+/* The cheapest channel explaining `found` where `expected` should be. */
 static inline void substitution(const Aligner *self, const int32_t *expected, const int32_t *found,
                                 uint64_t common_readings, uint64_t common_fuzzy, int partnered, double *cost,
                                 uint8_t *channel) {
@@ -449,9 +450,8 @@ static int align_one(Aligner *self, const char *pattern, Py_ssize_t pattern_size
 }
 
 /* Whether a placement over budget at [start, end) keeps at least half of the pattern's characters in place: the
- * same character at its offset from the placement's start or from its end (scoring.mostly_same).  Only such a
- * placement can be one edit from the pattern or read or look as it (decide.py); the others only compete to be the
- * nearest. */
+ * same character at its offset from the placement's start or from its end.  Only such a placement can be one edit
+ * from the pattern or read or look as it (decide.py); the others only compete to be the nearest. */
 static int mostly_same(const int32_t *p, Py_ssize_t m, const Name *name, Py_ssize_t start, Py_ssize_t end) {
     const int32_t *t = name->codes;
     Py_ssize_t same = 0;
@@ -465,7 +465,7 @@ static int mostly_same(const int32_t *p, Py_ssize_t m, const Name *name, Py_ssiz
 
 /* align_many(patterns, name, sources, detail) -> the placements of the registry names `patterns` (each
  * (token codes, delete costs, budget, texts, keep)) inside the name that can decide something, as (pattern index,
- * Alignment), in the order Scorer.useful keeps them: those within budget, and those over budget within `keep`
+ * Alignment), in this order: those within budget, and those over budget within `keep`
  * that keep most characters in place (mostly_same), without their steps, then of the rest the one with the best
  * score (first of equals), without its steps.  For each pattern the placements are the cheapest, and the cheapest
  * reaching the name's end when that is another one within budget.  With detail, every placement, with its steps. */
@@ -1554,7 +1554,7 @@ static PyMethodDef kernel_functions[] = {
 
 static struct PyModuleDef kernel_module = {
     PyModuleDef_HEAD_INIT, "impostor._kernel",
-    "The compiled search and scoring kernel of impostor (pure-Python equivalents in candidates.py and scoring.py).",
+    "The compiled kernel of impostor (its Python twin: impostor._kernel_py).",
     -1, kernel_functions};
 
 PyMODINIT_FUNC PyInit__kernel(void) {

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import string
 from collections import defaultdict
-from typing import Iterator, NamedTuple
+from types import ModuleType
+from typing import NamedTuple
 
 import numpy as np
 
 from . import kernel
 from .arrays import run_starts, run_sums, stable_order
 from .channels import key_floors
-from .memo import cached
 from .normalize import HAN, SEPARATOR_KINDS, Normalizer, Token
 from .registry import Form, Pattern, RegionName, Registry, TokenTable, Word
 from .scoring import Costs, Substitutes, deletion_costs
@@ -60,16 +60,12 @@ class Postings(NamedTuple):
     covered_pairs: np.ndarray  # int64 per form: how many of its pair positions are indexed
 
 
-MAX_SCREEN_WORD = 32  # the longest word the kernel's screen takes
-MAX_SCREEN_SYLLABLE = 12  # and the longest pinyin syllable
-kernel.require(MAX_WORD=MAX_SCREEN_WORD, MAX_SYLLABLE=MAX_SCREEN_SYLLABLE)
-
-
 class CandidateIndex:
     """Bigram index over registry names, plus exact lookups for regions, titles, keywords and affixes."""
 
     def __init__(self, registry: Registry, normalizer: Normalizer, costs: Costs, substitutes: Substitutes,
-                 max_candidates: int = 24, max_postings: int = 300, compiled: bool = True) -> None:
+                 max_candidates: int = 24, max_postings: int = 300, backend: ModuleType | None = None) -> None:
+        backend = backend or kernel.backend  # the twin of the kernel.py's choice, for tests that compare the two
         self.registry = registry
         self.costs = costs
         self.max_candidates = max_candidates
@@ -78,12 +74,12 @@ class CandidateIndex:
         self.lengths = table.lengths.astype(np.int32)  # tokens per form
         self.initials = self._initials(table)
         self.shortest = self._shortest(table, deletion_costs(registry, costs), costs)
-        self.postings: Postings | None = self._build_postings(registry, table, normalizer, costs)
+        postings = self.build_postings(registry, table, normalizer, costs)
         # A name character also searches under the keys of its scored substitutes (冶 under 治, 馆 under 院), so a
         # near look-alike does not cost the two key pairs around it; only under keys some registry name is indexed
         # under (a partner of a character no registry name has, most of the look-alike table's pairs, would only
         # make the screen and the search look for pairs that are not there).
-        pair_keys = self.postings.keys
+        pair_keys = postings.keys
         indexed = set(np.union1d(pair_keys >> np.uint64(32), pair_keys & np.uint64(0xFFFFFFFF)).tolist())
         partners: dict[str, list[int]] = defaultdict(list)
         for expected, found in substitutes:
@@ -92,10 +88,11 @@ class CandidateIndex:
                 partners[found].append(key)
         self.partners = {ch: tuple(keys) for ch, keys in partners.items()}
         by_length = np.array([self.required_pairs(n) for n in range(int(self.lengths.max(initial=0)) + 1)])
-        self.required = np.minimum(by_length[self.lengths], self.postings.covered_pairs).astype(np.int32)
-        self.searcher = self._compile() if compiled and kernel.compiled is not None else None
-        if self.searcher is not None:
-            self.postings = None  # the kernel holds its own copy; the Python reference alone reads these
+        self.required = np.minimum(by_length[self.lengths], postings.covered_pairs).astype(np.int32)
+        self.searcher = backend.Searcher(postings.keys, postings.offsets, postings.forms, postings.positions,
+                                         postings.fits_from, self.required, self.lengths, self.shortest,
+                                         self.max_candidates, tuple(registry.forms))
+        del postings  # the searcher holds its own copy
         self.normalizer = normalizer
         self._taught: set[str] = set()  # characters the kernel's screen has been told about
         # One vocabulary for the exact word lookups: regions, titles and keywords in one pass over a name.
@@ -104,9 +101,6 @@ class CandidateIndex:
             for word in table:
                 if len(word) >= 2:
                     self.vocabulary[word].append(kind)
-        self.word_lengths = sorted({len(w) for w in self.vocabulary}, reverse=True)
-        # Every word is at least two characters: positions whose first two do not open one are skipped.
-        self.openings = {w[:2] for w in self.vocabulary}
         # Region patterns by their suffix (nearly all have one), kept with their place in the registry's order.
         self.patterns_by_suffix: dict[str, list[tuple[int, Pattern]]] = defaultdict(list)
         self.patterns_without_suffix: list[tuple[int, Pattern]] = []
@@ -116,7 +110,7 @@ class CandidateIndex:
             else:
                 self.patterns_without_suffix.append((place, pattern))
         self.suffix_lengths = sorted({len(suffix) for suffix in self.patterns_by_suffix})
-        self.screen = self._screen() if self.searcher is not None else None
+        self.screen = self._screen(backend)
 
     # -- registry names -----------------------------------------------------------------------------------------
     def required_pairs(self, length: int) -> int:
@@ -151,7 +145,7 @@ class CandidateIndex:
             start += length
         return initials
 
-    def _build_postings(self, registry: Registry, table: TokenTable, normalizer: Normalizer, costs: Costs) -> Postings:
+    def build_postings(self, registry: Registry, table: TokenTable, normalizer: Normalizer, costs: Costs) -> Postings:
         """Every registry name under the key pairs of its neighbouring tokens, as sorted arrays (built with numpy:
         100,000 custom names make millions of postings).
 
@@ -260,36 +254,12 @@ class CandidateIndex:
                         np.repeat(combo_fits[kept_combo].astype(np.uint8), sizes),
                         np.bitwise_count(covered).astype(np.int64))
 
-    @cached
-    def pairs(self) -> dict[int, dict[int, list[tuple[int, int]]]]:
-        """The postings as pairs[first key][second key] = [(form id, position of the pair)], for ``search_python``
-        (nested, so that a first key no registry name starts a pair with costs one lookup)."""
-        postings = self.postings
-        assert postings is not None, "the compiled kernel holds the postings"
-        pairs: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(dict)
-        forms, positions, offsets = postings.forms.tolist(), postings.positions.tolist(), postings.offsets.tolist()
-        for k, key in enumerate(postings.keys.tolist()):
-            pairs[key >> 32][key & 0xFFFFFFFF] = list(zip(forms[offsets[k]:offsets[k + 1]],
-                                                          positions[offsets[k]:offsets[k + 1]]))
-        return dict(pairs)
-
-    def _compile(self):
-        """The index for the compiled kernel's searcher."""
-        postings = self.postings
-        return kernel.compiled.Searcher(postings.keys, postings.offsets, postings.forms, postings.positions,
-                                        postings.fits_from,
-                                        self.required, self.lengths, self.shortest, self.max_candidates,
-                                        tuple(self.registry.forms))
-
     # -- the screen -------------------------------------------------------------------------------------------
-    def _screen(self):
+    def _screen(self, backend: ModuleType):
         """The kernel's screen, taught the Latin letters, pinyin syllables, initials and words; it learns the other
         characters as names go through the full path (``learn``)."""
         normalizer = self.normalizer
-        if max(map(len, self.vocabulary), default=0) > MAX_SCREEN_WORD \
-                or max(map(len, normalizer.syllables), default=0) > MAX_SCREEN_SYLLABLE:
-            return None  # the screen would not see such a word or syllable: every name takes the full path
-        screen = kernel.compiled.Screen(self.searcher)
+        screen = backend.Screen(self.searcher)
         for letter in string.ascii_lowercase:
             screen.add_letter(letter, self.search_keys(normalizer.letter_token(letter, letter)))
         for syllable in normalizer.syllables:
@@ -301,14 +271,14 @@ class CandidateIndex:
         return screen
 
     def plain(self, name: str) -> bool:
-        """True when the compiled kernel can tell from the raw name alone that it holds no candidate registry name,
+        """True when the kernel's screen can tell from the raw name alone that it holds no candidate registry name,
         no initials and no word, region or pattern: its verdict is a plain pass.  False means: take the full path."""
-        return self.screen is not None and self.screen.screen(name)
+        return self.screen.screen(name)
 
     def learn(self, name: str) -> None:
         """Teach the screen the characters of ``name`` (normalized already) that are one token, one letter or
         nothing."""
-        if self.screen is None or self._taught.issuperset(name):
+        if self._taught.issuperset(name):
             return
         pieces_of = self.normalizer.pieces
         for ch in set(name) - self._taught:
@@ -331,43 +301,10 @@ class CandidateIndex:
         return token.keys + extra if extra else token.keys
 
     def search(self, tokens: tuple[Token, ...]) -> list[Form]:
-        """Registry names a name could be imitating, most promising first (through the compiled kernel when it is
-        built; ``search_python`` is the reference it must agree with)."""
+        """Registry names a name could be imitating, most promising first."""
         if len(tokens) < 2:
             return []
-        keys = list(map(self.search_keys, tokens))
-        if self.searcher is None:
-            return self.search_python(keys)
-        return self.searcher.search(keys)
-
-    def search_python(self, keys: list[tuple[int, ...]]) -> list[Form]:
-        """``search`` over each token's search keys, in Python."""
-        matched: dict[int, int] = {}  # form id -> bit set of its pair positions seen
-        pairs = self.pairs
-        for i in range(len(keys) - 1):
-            for a in keys[i]:
-                following = pairs.get(a)
-                if following is None:
-                    continue
-                for b in keys[i + 1]:
-                    postings = following.get(b)
-                    if postings:
-                        get = matched.get
-                        for form_id, position in postings:
-                            matched[form_id] = get(form_id, 0) | 1 << position
-        forms = self.registry.forms
-        required, shortest = self.required, self.shortest
-        scored = []
-        for form_id, bits in matched.items():
-            hits = bits.bit_count()
-            if hits >= required[form_id] and len(keys) >= shortest[form_id]:
-                length = forms[form_id].length
-                scored.append((hits / (length - 1), length, form_id))
-        scored.sort(reverse=True)
-        # Names that share less than half as much of their pairs as the best candidate does are not worth an
-        # alignment: 广西壮族自治区人民政府网站 need not be aligned with every 广播电视台 in the registry.
-        floor = scored[0][0] * 0.5 if scored else 0.0
-        return [forms[form_id] for ratio, _, form_id in scored[: self.max_candidates] if ratio >= floor]
+        return self.searcher.search(list(map(self.search_keys, tokens)))
 
     def by_initials(self, letters: str) -> list[Form]:
         return [self.registry.forms[i] for i in self.initials.get(letters, ())]
@@ -377,7 +314,7 @@ class CandidateIndex:
         """Every region name, title and keyword occurring in ``text`` (a variant form), in one pass."""
         hits = WordHits()
         vocabulary, registry = self.vocabulary, self.registry
-        for i, j in self._spans(text):
+        for i, j in self.screen.word_spans(text):  # by start, longest first
             word = text[i:j]
             kinds = vocabulary.get(word)
             if kinds is not None:
@@ -391,19 +328,6 @@ class CandidateIndex:
                         hits.keywords.append((hit, registry.keywords[word]))
         hits.patterns = self._patterns(text, hits.regions)
         return hits
-
-    def _spans(self, text: str) -> Iterator[tuple[int, int]]:
-        """Where words of the vocabulary may start and end, by start and longest first (the kernel's screen
-        finds them by hash; here every span that opens like a word)."""
-        if self.screen is not None:
-            yield from self.screen.word_spans(text)
-            return
-        n = len(text)
-        for i in range(n - 1):
-            if text[i:i + 2] in self.openings:
-                for length in self.word_lengths:
-                    if i + length <= n:
-                        yield i, i + length
 
     def _patterns(self, text: str, regions: list[tuple[Hit, list[RegionName]]]) -> list[tuple[Hit, Pattern, RegionName]]:
         """Region naming patterns in use: a region name with the pattern's words right before or after it."""

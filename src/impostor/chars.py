@@ -20,6 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import kernel
 from .lexicon import LexiconError, read_table
 
 # Channels a character change is reported under; scoring adds the comparison channels (look-alike, homophone).
@@ -47,7 +48,9 @@ def is_han(ch: str) -> bool:
 
 
 MAX_FOLD_ROUNDS = 3
-MAX_READINGS = 4  # per character in pinyin.tsv: the compiled kernel keeps this many (the shipped table has ≤ 3)
+MAX_READINGS = 4  # per character in pinyin.tsv: the kernel keeps this many (the shipped table has ≤ 3)
+MAX_SYLLABLE = 12  # letters in a reading: the kernel's screen packs a syllable's letters into 64 bits
+kernel.require(READINGS=MAX_READINGS, MAX_SYLLABLE=MAX_SYLLABLE)
 
 
 class CharTables:
@@ -74,6 +77,10 @@ class CharTables:
             readings = tuple(r for r in row["readings"].split("|") if r)
             if len(readings) > MAX_READINGS:
                 raise LexiconError(chars_dir / "pinyin.tsv", lineno, f"more than {MAX_READINGS} readings")
+            for reading in readings:
+                if not (len(reading) <= MAX_SYLLABLE and reading.isascii() and reading.isalpha() and reading.islower()):
+                    raise LexiconError(chars_dir / "pinyin.tsv", lineno,
+                                       f"reading {reading!r} is not 1 to {MAX_SYLLABLE} letters a-z")
             self.pinyin[row["char"]] = readings
         self.fuzzy_initials: dict[str, str] = {}
         self.fuzzy_finals: dict[str, str] = {}

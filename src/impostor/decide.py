@@ -183,7 +183,7 @@ class Decider:
             score = costs.score(alignment.cost, form.length)
             if alignment.cost > costs.budget(form.length) + 1e-9:
                 # What changed is judged (reads or looks as, the net) only for names longer than any placed within
-                # budget (Scorer.useful keeps no others): 泰州曰報 imitates 泰州日报 and is no look-alike of 兰州日报
+                # budget (Scorer.align_all keeps no others): 泰州曰報 imitates 泰州日报 and is no look-alike of 兰州日报
                 # besides; 中国新闻周刑 carries 中国新闻 and looks like 中国新闻周刊.
                 signal = self._changed_signal(evidence, form, alignment, affixes)
                 if signal is not None:

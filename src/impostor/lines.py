@@ -63,14 +63,14 @@ class LineMemo:
     in, so starting afresh never takes a tail from under a block still in flight."""
 
     def __init__(self, keep: set[str] | None) -> None:
-        self.table = LineTable()
+        self.table = kernel.backend.LineTable()
         self.keep = keep  # the decisions whose rows are written; None: all
         self.kinds: dict[Kind, int] = {}
 
     def claim(self, block: bytes) -> tuple[Any, Any, int, list[bytes]]:
         """(the table, each line's id, the first new id, the lines not met before, each once)."""
         if len(self.table) >= RECENT_NAMES:
-            self.table = LineTable()
+            self.table = kernel.backend.LineTable()
         return (self.table, *self.table.claim(block))
 
     def fill(self, table: Any, first_new: int, described: list[tuple[bytes, Kind]]) -> None:
@@ -92,48 +92,3 @@ class LineMemo:
                 if status != OK:
                     counts["status", status] += n
         return out, counts
-
-
-class PyLineTable:
-    """The kernel's LineTable in Python."""
-
-    def __init__(self) -> None:
-        self.ids: dict[bytes, int] = {}
-        self.tails: list[bytes | None] = []
-        self.kinds: list[int] = []
-        self.filled: list[bool] = []
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def claim(self, block: bytes) -> tuple[list[int], int, list[bytes]]:
-        first_new = len(self.ids)
-        new = []
-        line_ids = []
-        for line in block.split(b"\n"):
-            key = line.rstrip(b"\r")
-            if key not in self.ids:
-                self.ids[key] = len(self.ids)
-                new.append(key)
-            line_ids.append(self.ids[key])
-        self.tails += [None] * len(new)
-        self.kinds += [0] * len(new)
-        self.filled += [False] * len(new)
-        return line_ids, first_new, new
-
-    def fill(self, first_new: int, tails: list[bytes | None], kinds: list[int]) -> None:
-        for i, (tail, kind) in enumerate(zip(tails, kinds), first_new):
-            self.tails[i], self.kinds[i], self.filled[i] = tail, kind, True
-
-    def rows(self, line_ids: list[int], first_line: int, head: bytes, counts: array) -> bytes:
-        rows = []
-        for line, i in enumerate(line_ids, first_line):
-            if not self.filled[i]:
-                raise KeyError(f"LineTable.rows: line {line} has no row yet")
-            counts[self.kinds[i]] += 1
-            if self.tails[i] is not None:
-                rows.append(b"%s%d%s" % (head, line, self.tails[i]))
-        return b"".join(rows)
-
-
-LineTable = kernel.compiled.LineTable if kernel.compiled is not None else PyLineTable

@@ -30,7 +30,7 @@ SEPARATOR_KINDS = (LATIN, SYLLABLE, DIGIT)
 # A token as integers for the compiled kernel: text, visual, is-syllable, readings, fuzzy keys (-1: none).
 TOKEN_CODE = struct.Struct(f"=3i{MAX_READINGS}i{MAX_READINGS}i")
 MAX_PINYIN_RUN = 64  # a longer run of letters is not read as pinyin
-kernel.require(TOKEN_FIELDS=TOKEN_CODE.size // 4, READINGS=MAX_READINGS, MAX_SCREENED=MAX_NAME_CHARS,
+kernel.require(TOKEN_FIELDS=TOKEN_CODE.size // 4, MAX_SCREENED=MAX_NAME_CHARS,
                MAX_PINYIN_RUN=MAX_PINYIN_RUN)
 
 

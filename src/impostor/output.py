@@ -13,7 +13,6 @@ import codecs
 import csv
 import functools
 import io
-import itertools
 import json
 import operator
 import os
@@ -169,7 +168,7 @@ def jsonl_rows(records: list[Record], verdicts: list[Verdict], statuses: list[st
     if not isinstance(kept, range):
         records, members, statuses = ([values[i] for i in kept] for values in (records, members, statuses))
     if before == ("line",) and len(tails) == 1:  # the common case: one bytes object for the chunk, none per row
-        return join_rows(b'{"line": ', list(map(_line, records)), b", ", members, tails[statuses[0]])
+        return kernel.backend.join_rows(b'{"line": ', list(map(_line, records)), b", ", members, tails[statuses[0]])
     # Each row's own fields (file, line, id) through a template: json.dumps per field would cost most of a row.
     template = "{" + "".join(f"{_dumps(f)}: %s, " for f in before)
     own = map(operator.attrgetter(*before), records)
@@ -215,15 +214,6 @@ def _json_value(value: str | int | None) -> str:
     return "null" if value is None else _json_string(value) if isinstance(value, str) else str(value)
 
 
-def _join_rows(head: bytes, numbers: list[int], sep: bytes, texts: list[bytes], tail: bytes) -> bytes:
-    """head + str(number) + sep + text + tail for every row, as one bytes object (the kernel's join_rows in
-    Python)."""
-    pieces = zip(itertools.repeat(head), map(b"%d".__mod__, numbers), itertools.repeat(sep), texts,
-                 itertools.repeat(tail))
-    return b"".join(itertools.chain.from_iterable(pieces))
-
-
-join_rows = kernel.compiled.join_rows if kernel.compiled is not None else _join_rows
 
 
 # -- text and files -------------------------------------------------------------------------------------------------------

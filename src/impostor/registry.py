@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import kernel
 from .arrays import run_starts
 from .lexicon import FileSpec, LexiconError, Source, Table, read_manifest, read_table
 from .memo import cached
@@ -24,6 +25,8 @@ REGION_SLOT, PROVINCE_SLOT, PARTY_SLOT = "{地}", "{省}", "{党委}"
 PARTY_COMMITTEES = ("省委", "市委", "县委", "区委", "州委")
 # A short alias ending in 局 (统计局, 气象局) names a kind of office that exists in every county: not one body.
 GENERIC_OFFICE_ENDINGS = ("局",)
+MAX_WORD = 32  # the longest region name, title or keyword: the kernel's word lookups take no longer
+kernel.require(MAX_WORD=MAX_WORD)
 # What a role word attached to a body's name claims the account is (roles.tsv): the body's person, part, channel,
 # account or edition.
 CLAIMS = {"person": "person", "department": "department", "channel": "channel", "account": "account",
@@ -169,13 +172,13 @@ def build_registry(manifest: Path, normalizer: Normalizer, extra: list[FileSpec]
             elif spec.kind == "pattern":
                 registry.patterns.extend(_patterns(spec, table.path, lineno, name, row, variant))
             elif spec.kind == "region":
-                _add_regions(registry, spec, row, variant)
+                _add_regions(registry, spec, table, lineno, row, variant)
             elif spec.kind == "title":
-                registry.titles.setdefault(variant(name), Word(name, spec.category_of(row), row.get(col.get("group", ""), "")))
+                registry.titles.setdefault(_word(table, lineno, variant(name)), Word(name, spec.category_of(row), row.get(col.get("group", ""), "")))
             elif spec.kind == "keyword":
                 word = Word(name, spec.category_of(row), row.get(col.get("category_column", ""), ""),
                             row.get(col.get("weight", ""), "medium") or "medium")
-                registry.keywords.setdefault(variant(name), word)
+                registry.keywords.setdefault(_word(table, lineno, variant(name)), word)
                 keyword_texts.add(variant(name))
             elif spec.kind == "synonym":
                 other, value = row.get(col.get("other", ""), ""), _cost(table, lineno, row, col)
@@ -232,7 +235,15 @@ def _patterns(spec: FileSpec, path: Path, lineno: int, text: str, row: dict[str,
     return [Pattern(text, variant(prefix), variant(s), slot == PROVINCE_SLOT, category, group) for s in suffixes]
 
 
-def _add_regions(registry: Registry, spec: FileSpec, row: dict[str, str], variant) -> None:
+def _word(table: Table, lineno: int, word: str) -> str:
+    """A region name, title or keyword (its variant form), refused when longer than the word lookups take."""
+    if len(word) > MAX_WORD:
+        raise LexiconError(table.path, lineno, f"{word[:12]!r}... is longer than {MAX_WORD} characters: no word is")
+    return word
+
+
+def _add_regions(registry: Registry, spec: FileSpec, table: Table, lineno: int, row: dict[str, str],
+                 variant) -> None:
     col = spec.columns
     full = row[col["name"]]
     level_text = row.get(col.get("level", ""), "") or col.get("level_value", "3")
@@ -245,7 +256,7 @@ def _add_regions(registry: Registry, spec: FileSpec, row: dict[str, str], varian
         if short and short != full:
             names.append((short, common))
     for text, is_common in names:
-        v = variant(text)
+        v = _word(table, lineno, variant(text))
         if len(v) < 2:
             continue
         bucket = registry.regions.setdefault(v, [])

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 import numpy as np
 
 from . import kernel
 # The channels (names, costs, reasons, kernel codes) are one table, in channels.py.
-from .channels import (CHANNELS, DELETED, HOMOPHONE, IDENTICAL, INSERTED, LOOKALIKE, NEAR_HOMOPHONE, OTHER, PINYIN,
-                       REPEATED)
-from .memo import Memo
-from .normalize import SYLLABLE, Token
+from .channels import CHANNELS, IDENTICAL
+from .normalize import Token
 
 if TYPE_CHECKING:
     from .registry import Form, Registry
@@ -142,18 +141,6 @@ class Costs:
         return max(0.0, min(1.0, 1.0 - (1.0 - self.block_score) * cost / self.budget(length)))
 
 
-def mostly_same(expected: tuple[Token, ...], name: tuple[Token, ...], start: int, end: int) -> bool:
-    """Whether a placement at [start, end) keeps at least half of the registry name's characters in place: the same
-    character at its offset from the placement's start or from its end.  Only such a placement over budget can be
-    one edit from the registry name or read or look as it (decide.py); the others only compete to be the nearest."""
-    m, n = len(expected), len(name)
-    same = 0
-    for k, token in enumerate(expected):
-        a, b = start + k, end - m + k
-        same += (a < n and token.text == name[a].text) or (b >= 0 and token.text == name[b].text)
-    return 2 * same >= m
-
-
 def deletion_costs(registry: Registry, costs: Costs) -> np.ndarray:
     """The cost of leaving each registry character out (``registry.table.sequence``: every form's tokens, form after
     form): a filler's own cost, otherwise more the more distinctive the character is among its group's names."""
@@ -184,94 +171,39 @@ class Alignment(NamedTuple):
         return any(op.channel != IDENTICAL for op in self.ops)
 
 
-def substitution(expected: Token, found: Token, costs: Costs, substitutes: Substitutes) -> tuple[float, str]:
-    """Cheapest channel explaining ``found`` where ``expected`` should be."""
-    if expected.text == found.text:
-        return 0.0, IDENTICAL
-    if expected.visual == found.visual:
-        return costs.lookalike, LOOKALIKE
-    if expected.readings and found.readings and not set(expected.readings).isdisjoint(found.readings):
-        return (costs.pinyin, PINYIN) if found.kind == SYLLABLE else (costs.homophone, HOMOPHONE)
-    best = (UNEXPLAINED, OTHER)
-    if expected.fuzzy and found.fuzzy and not set(expected.fuzzy).isdisjoint(found.fuzzy):
-        best = (costs.near_homophone, NEAR_HOMOPHONE)
-    listed = substitutes.get((expected.text, found.text))
-    if listed is not None and listed[0] < best[0]:
-        best = listed
-    return best
-
-
 class Scorer:
-    """Aligns registry names with names, through the compiled kernel when it is built (``align_python`` is the
-    reference it must agree with)."""
-
-    MAX_CACHE = 1 << 20
+    """Places registry names in names through the kernel's Aligner (kernel.py: the compiled one or its twin)."""
 
     def __init__(self, costs: Costs, substitutes: Substitutes, registry: Registry, intern: Callable[[str], int],
-                 compiled: bool = True) -> None:
+                 backend: ModuleType | None = None) -> None:
+        backend = backend or kernel.backend  # the twin of kernel.py's choice, for tests that compare the two
         self.costs = costs
-        self.substitutes = substitutes
-        self.fillers = fillers = registry.fillers
         self.deletes = deletion_costs(registry, costs)
         self.starts = registry.table.starts
-        self._pairs: Memo[tuple[str, str, str], tuple[float, str]] = Memo(self.MAX_CACHE)
         self._patterns: dict[int, tuple[bytes, bytes, float, tuple[str, ...], float]] = {}  # by form id: _pattern
-        self.aligner = None
-        if compiled and kernel.compiled is not None:
-            listed = list(substitutes.items())
-            self.aligner = kernel.compiled.Aligner(
-                array("Q", [intern(a) << 32 | intern(b) for (a, b), _ in listed]),
-                array("d", [cost for _, (cost, _) in listed]),
-                array("i", [CHANNELS.index(channel) for _, (_, channel) in listed]),
-                costs.lookalike, costs.pinyin, costs.homophone, costs.near_homophone, costs.insert, costs.repeat,
-                costs.insert_min_length, costs.block_score, Op, Alignment, CHANNELS,
-                array("Q", [intern(text) for text in fillers]), array("d", list(fillers.values())))
+        listed = list(substitutes.items())
+        fillers = registry.fillers
+        self.aligner = backend.Aligner(
+            array("Q", [intern(a) << 32 | intern(b) for (a, b), _ in listed]),
+            array("d", [cost for _, (cost, _) in listed]),
+            array("i", [CHANNELS.index(channel) for _, (_, channel) in listed]),
+            costs.lookalike, costs.pinyin, costs.homophone, costs.near_homophone, costs.insert, costs.repeat,
+            costs.insert_min_length, costs.block_score, Op, Alignment, CHANNELS,
+            array("Q", [intern(text) for text in fillers]), array("d", list(fillers.values())))
 
     def align_all(self, forms: list[Form], name: tuple[Token, ...], detail: bool = False) -> list[tuple[Form, Alignment]]:
-        """The placements (see ``align_python``) of ``forms`` inside ``name`` that can decide something: those
-        within budget; then those over budget but near (``Costs.near``, ``mostly_same``) of registry names longer
-        than any placed within budget, without their steps; then the nearest other one over budget (its score is a
-        pass's reason), without its steps.  With ``detail`` (explanations) every placement, with its steps."""
+        """The placements of ``forms`` inside ``name`` (free prefix and suffix; for each form the cheapest, and the
+        cheapest reaching the end of the name when that is another one within budget) that can decide something:
+        those within budget; then those over budget but near (``Costs.near``, with at least half the registry
+        name's characters in place) of registry names longer than any placed within budget, without their steps;
+        then the nearest other one over budget (its score is a pass's reason), without its steps.  With ``detail``
+        (explanations) every placement, with its steps."""
         if not forms:
             return []
-        if self.aligner is None:
-            return self.useful([(form, a) for form in forms
-                                for a in self.align_python(form.tokens, self.deletes_of(form).tolist(), name)],
-                               name, detail)
         known = self._patterns.get
         placed = self.aligner.align_many([known(form.id) or self._pattern(form) for form in forms],
                                          b"".join([t.code for t in name]), tuple([t.source for t in name]), detail)
         return [(forms[k], alignment) for k, alignment in placed]
-
-    def useful(self, placements: list[tuple[Form, Alignment]], name: tuple[Token, ...], detail: bool
-               ) -> list[tuple[Form, Alignment]]:
-        """What ``align_all`` keeps of all placements (the kernel's ``align_many`` keeps the same)."""
-        if detail:
-            return placements
-        found: list[tuple[Form, Alignment]] = []
-        near: list[tuple[Form, Alignment]] = []
-        nearest: tuple[float, Form, Alignment] | None = None  # the best-scored placement over budget, not near
-        costs = self.costs
-        longest = 0  # the longest registry name placed within budget
-        for form, alignment in placements:
-            if alignment.cost <= costs.budget(form.length) + 1e-9:
-                found.append((form, alignment))
-                longest = max(longest, form.length)
-                continue
-            if alignment.cost <= costs.near(form.length) + 1e-9 \
-                    and mostly_same(form.tokens, name, alignment.start, alignment.end):
-                near.append((form, alignment._replace(ops=())))
-                continue
-            score = costs.score(alignment.cost, form.length)
-            if nearest is None or score > nearest[0]:
-                nearest = (score, form, alignment)
-        # Near placements of registry names no longer than one within budget decide nothing (decide.py judges what
-        # changed only where no registry name of its own is placed: 泰州曰報 is no look-alike of 兰州日报 besides).
-        found += [(form, alignment) for form, alignment in near if form.length > longest]
-        if nearest is not None:
-            _, form, alignment = nearest
-            found.append((form, alignment._replace(ops=())))
-        return found
 
     def deletes_of(self, form: Form) -> np.ndarray:
         """The cost of deleting each character of a registry form (``deletion_costs``)."""
@@ -286,68 +218,3 @@ class Scorer:
                                              self.costs.budget(form.length), tuple(t.text for t in form.tokens),
                                              self.costs.near(form.length))
         return pattern
-
-    def substitution(self, expected: Token, found: Token) -> tuple[float, str]:
-        key = (expected.text, found.text, found.kind)  # text and kind determine a token's keys and readings
-        return self._pairs.recall(key, lambda _: substitution(expected, found, self.costs, self.substitutes))
-
-    def align_python(self, pattern: tuple[Token, ...], delete: list[float], name: tuple[Token, ...]) -> list[Alignment]:
-        """Placements of the whole registry name ``pattern`` inside ``name`` (free prefix and suffix): the
-        cheapest first, then the cheapest that reaches the end of the name when that is a different one within
-        budget.  ``delete``: the cost of deleting each character of ``pattern``."""
-        costs, fillers = self.costs, self.fillers
-        m, n = len(pattern), len(name)
-        sub = [[self.substitution(p, t) for t in name] for p in pattern]
-        # Inserting a copy of the previous character (人人民日报) is decoration, nearly free.
-        insert_cost = costs.insert if m >= costs.insert_min_length else 1.0
-        insert = [(costs.repeat, REPEATED) if j > 0 and name[j].visual == name[j - 1].visual
-                  else (fillers[name[j].text], INSERTED) if name[j].text in fillers else (insert_cost, INSERTED)
-                  for j in range(n)]
-        # cost[i][j]: pattern[:i] aligned to a stretch of name ending at j; back[i][j]: 0 sub, 1 delete, 2 insert.
-        cost = [[0.0] * (n + 1) for _ in range(m + 1)]
-        back = [[0] * (n + 1) for _ in range(m + 1)]
-        for i in range(1, m + 1):
-            cost[i][0] = cost[i - 1][0] + delete[i - 1]
-            back[i][0] = 1
-            row, prev, d, s = cost[i], cost[i - 1], delete[i - 1], sub[i - 1]
-            brow = back[i]
-            for j in range(1, n + 1):
-                best, how = prev[j - 1] + s[j - 1][0], 0
-                c = prev[j] + d
-                if c < best:
-                    best, how = c, 1
-                # A name character inserted inside the registry name: never before it (row 0 is free) nor after it
-                # (row m: what follows the registry name is a suffix, judged as an affix).
-                if i < m:
-                    c = row[j - 1] + insert[j - 1][0]
-                    if c < best:
-                        best, how = c, 2
-                row[j], brow[j] = best, how
-        best_end = min(range(n + 1), key=lambda j: (cost[m][j], -j))
-        ends = [best_end]
-        # Reaching the end of the name may cost a little more yet leave no unexplained tail: 国家税务[局]总局 is
-        # 国家税务总局 with 局 inserted, where the cheapest placement leaves 总局 over.  Offer it as well.
-        if best_end != n and cost[m][n] <= costs.budget(m):
-            ends.append(n)
-        return [_trace(end, cost[m][end], back, sub, delete, insert, pattern, name) for end in ends]
-
-
-def _trace(end: int, total: float, back, sub, delete, insert, pattern, name) -> Alignment:
-    """Walk back from ``end`` to recover the ops and the start of the span."""
-    ops: list[Op] = []
-    i, j = len(pattern), end
-    while i > 0:
-        how = back[i][j]
-        if how == 0:
-            c, channel = sub[i - 1][j - 1]
-            ops.append(Op(channel, pattern[i - 1].text, name[j - 1].source, c))
-            i, j = i - 1, j - 1
-        elif how == 1:
-            ops.append(Op(DELETED, pattern[i - 1].text, "", delete[i - 1]))
-            i -= 1
-        else:
-            cost_j, channel = insert[j - 1]
-            ops.append(Op(channel, "", name[j - 1].source, cost_j))
-            j -= 1
-    ops.reverse()
-    return Alignment(cost=total, start=j, end=end, ops=tuple(ops))
