@@ -20,7 +20,6 @@ from impostor import Detector, kernel
 from impostor.candidates import CandidateIndex
 from impostor.decide import PASS, Verdict
 from impostor.records import OK, Record
-from impostor import lines
 from impostor.output import delimited_rows, format_rows, jsonl_rows, output_fields
 from impostor.scoring import Scorer
 
