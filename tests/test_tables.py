@@ -1,5 +1,6 @@
 """The shipped character tables agree with the libraries they were generated from (used here as oracles)."""
 
+import os
 import re
 from pathlib import Path
 
@@ -213,3 +214,73 @@ def test_leave_out_switch_needs_an_output_directory_and_a_known_name(tmp_path):
     assert unknown.returncode == 2 and "unknown telepathy" in unknown.stderr
     no_out = subprocess.run(run + ["--leave-out", "ids"], capture_output=True, text=True)
     assert no_out.returncode == 2 and "--out" in no_out.stderr
+
+
+SCRIPT = Path(__file__).resolve().parents[1] / "lexicons" / "chars" / "build_chars.py"
+
+
+@pytest.mark.skipif(not os.environ.get("IMPOSTOR_CHAR_SOURCES"),
+                    reason="the pinned artefacts are not cached: set IMPOSTOR_CHAR_SOURCES=DIR "
+                           "(lexicons/chars/fetch_sources.sh DIR downloads them; the build takes ~2 min, 5.5 GB)")
+def test_the_builder_reproduces_the_committed_tables():
+    """Every generated table, shapes.tsv and NOTICE, rebuilt from the pinned artefacts, equals the committed file."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, str(SCRIPT), "--sources", os.environ["IMPOSTOR_CHAR_SOURCES"], "--check"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and "identical to the committed ones" in done.stdout, done.stdout[-2000:] + done.stderr
+
+
+def test_the_builder_refuses_an_artefact_whose_hash_is_not_pinned(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "unicode-data_15.0.0-1_all.deb").write_bytes(b"!<arch>\nnot the pinned file")
+    done = subprocess.run([sys.executable, str(SCRIPT), "--sources", str(tmp_path), "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True)
+    assert done.returncode != 0 and "is not the pinned" in done.stderr
+    assert not (tmp_path / "out" / "ignorable.tsv").exists()
+
+
+def chain_copy(tmp_path, edit) -> Path:
+    import shutil
+
+    from impostor.lexicon import default_lexicon_dir
+
+    target = tmp_path / "lexicons"
+    shutil.copytree(default_lexicon_dir(), target)
+    chain = target / "chars" / "chain.toml"
+    chain.write_text(edit(chain.read_text(encoding="utf-8")), encoding="utf-8")
+    return target
+
+
+def test_the_declared_chain_is_what_folds(tmp_path):
+    """Take the t2s step out of chain.toml: traditional characters stay as written, and 人民曰報 is no longer a
+    look-alike away from 人民日报; the shipped chain folds 報 to 报."""
+    from impostor import Detector
+
+    step = '[[step]]\nstage = "each"\nop = "map"\ntable = "t2s.tsv"\nonly = "han"\nchannel = "traditional"\n'
+    without = Detector(chain_copy(tmp_path, lambda text: text.replace(step, "")))
+    shipped = Detector()
+    assert shipped.tables.fold("報").text == "报" and without.tables.fold("報").text == "報"
+    assert [s.table for s in without.tables.chain.steps].count("t2s.tsv") == 0
+    assert shipped.check("人民曰報").score > without.check("人民曰報").score
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ('op = "nfkc"', 'op = "nfkd"', "op must be one of"),
+    ('only = "letter-like"', 'only = "letterlike"', "only must be one of"),
+    ('table = "t2s.tsv"', 'tabel = "t2s.tsv"', "unknown key 'tabel'"),
+    ('table = "t2s.tsv"', 'table = "t2s_missing.tsv"', "is not in"),
+    ('channel = "noise"', 'channel = "nois"', "channel must be one of"),
+    ("rounds = 3", "rounds = 30", "rounds must be"),
+])
+def test_a_misspelt_chain_is_refused_with_its_line(tmp_path, old, new, message):
+    from impostor import Detector, LexiconError
+
+    lexicons = chain_copy(tmp_path, lambda text: text.replace(old, new, 1))
+    with pytest.raises(LexiconError, match=message) as err:
+        Detector(lexicons)
+    lines = (lexicons / "chars" / "chain.toml").read_text(encoding="utf-8").split("\n")
+    assert err.value.path.endswith("chain.toml") and new.split(" = ")[0] in lines[err.value.line - 1]

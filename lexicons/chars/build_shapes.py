@@ -79,7 +79,12 @@ def main() -> None:
     parser.add_argument("--sources", required=True)
     parser.add_argument("--out", default=HERE)
     args = parser.parse_args()
-    src = Sources(args.sources)
+    build(Sources(args.sources), args.out)
+
+
+def build(src: Sources, out_dir: str, generated: str = HERE) -> None:
+    """shapes.tsv, written to ``out_dir``; the generated tables it calibrates against (common_chars.txt,
+    visual.tsv) are read from ``generated`` (build_chars.py passes the directory it has just written them to)."""
     order: dict[str, str] = json.loads(src.wheel_text("char_similar", "char_similar/data/char_order.dict"))
     for c, codes in cnchar_strokes(src).items():  # where char_order.dict has none (newer common characters)
         order.setdefault(c, five_classes(codes))
@@ -104,7 +109,7 @@ def main() -> None:
     def component(c: str) -> str:
         return c if not c.isdigit() else "&" + c  # an unencoded component of cjk-decomp, by its number
 
-    common = [line.strip() for line in open(os.path.join(HERE, "common_chars.txt"), encoding="utf-8")
+    common = [line.strip() for line in open(os.path.join(generated, "common_chars.txt"), encoding="utf-8")
               if line.strip() and not line.startswith("#")]
     shapes: dict[str, Shape] = {}
     missing = []
@@ -144,11 +149,11 @@ def main() -> None:
     for label, file, cols in (("visual_near_kept", "visual_near_kept.tsv", (0, 1)),
                               ("visual_near_curated", "visual_near_curated.tsv", (0, 1)),
                               ("visual", "visual.tsv", (0, 1))):
-        values = [sim(a, b) for a, b in read_pairs(os.path.join(HERE, file), cols)]
+        values = [sim(a, b) for a, b in read_pairs(os.path.join(generated if file == "visual.tsv" else HERE, file), cols)]
         positives[label] = [v for v in values if v is not None]
     recall = ", ".join(f"{label} {100 * sum(v >= threshold for v in vs) / max(1, len(vs)):.0f}% of {len(vs)}"
                        for label, vs in positives.items())
-    out = os.path.join(args.out, "shapes.tsv")
+    out = os.path.join(out_dir, "shapes.tsv")
     with open(out, "w", encoding="utf-8", newline="\n") as f:
         f.write("# Shape of each Han character: its stroke sequence and its first division into components, for\n"
                 "#   impostor.shapes.similarity (how alike two characters look, for pairs no look-alike table lists).\n")

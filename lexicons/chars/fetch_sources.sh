@@ -37,4 +37,6 @@ apt-get $APTOPT update
 (cd "$TMP" && apt-get $APTOPT source --download-only icu=72.1-3+deb12u1 || apt-get $APTOPT source --download-only icu)
 cp "$TMP"/icu_72.1.orig.tar.gz "$DIR"/
 rm -rf "$TMP"
-ls -l "$DIR"
+# Every artefact against its pinned hash (the build checks them again before it reads one)
+HERE=$(cd "$(dirname "$0")" && pwd)
+(cd "$DIR" && sha256sum --strict -c "$HERE/SHA256SUMS")

@@ -33,7 +33,7 @@ from typing import Any, Callable
 
 from .atomic import write_atomically
 from .detector import Detector
-from .output import verdict_columns
+from .output import verdict_arrow_fields, verdict_columns
 from .parallel import screen_chunks
 from .records import InputError
 
@@ -287,9 +287,8 @@ def _screen(detector: Detector, chunk: tuple[list[str], list[str]]) -> list[dict
 
 def verdict_schema(pa):
     """The state's columns.  ``reasons`` is a JSON array in a string: Arrow joins carry no list columns."""
-    return pa.schema([("id", pa.string()), ("name", pa.string()), ("decision", pa.string()),
-                      ("score", pa.float64()), ("category", pa.string()), ("target", pa.string()),
-                      ("reasons", pa.string()), ("lexicon_version", pa.string()),
+    verdict = [(name, kind) for name, kind in verdict_arrow_fields(pa, reasons_as_json=True) if name != "status"]
+    return pa.schema([("id", pa.string()), ("name", pa.string()), *verdict, ("lexicon_version", pa.string()),
                       ("run_id", pa.string()), ("flagged_since", pa.string())])
 
 

@@ -1,17 +1,11 @@
 """Character tables: what one code point becomes under each normalization layer.
 
-The tables are generated text files in ``lexicons/chars/`` (see its README for sources).  This module only loads
-them and answers, per code point and with caching, the layered question UTS #39 answers with its skeleton.  One
-input character is folded so (``fold``):
-
-    ignorable.tsv (delete) → radicals.tsv, else NFKC (a non-Han character with a uts39.tsv prototype and no
-    ASCII NFKC form: the prototype, then NFKC) → each resulting character: ignorable.tsv; Han: radicals.tsv →
-    t2s.tsv → variants.tsv; other non-ASCII: uts39.tsv → NFKC; letters and digits case-folded, anything else
-    dropped as noise
-    → again until nothing changes (at most MAX_FOLD_ROUNDS)                                   (the *variant* form)
-    → visual.tsv: Han and cross-script look-alike clusters                                    (the *visual* form)
-
-Pinyin is read from the variant form, never from the visual one (a look-alike has another sound).
+The tables are generated text files in ``lexicons/chars/`` (see its README for sources).  Which of them apply, in
+which order and to which characters, is declared in ``lexicons/chars/chain.toml`` (read here as a ``Chain``; the
+table builder reads the same file and folds with this module).  This module only loads them and answers, per code
+point and with caching, the layered question UTS #39 answers with its skeleton: ``fold`` gives the *variant* form
+of one input character (from which pinyin is read, never from the visual one: a look-alike has another sound),
+``visual_of`` a variant-form character's *visual* form.
 """
 
 from __future__ import annotations
@@ -19,9 +13,10 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from . import kernel
-from .lexicon import LexiconError, read_table
+from .lexicon import LexiconError, key_line, read_table, read_text, table_blocks, tomllib
 
 # Channels a character change is reported under; scoring adds the comparison channels (look-alike, homophone).
 WIDTH = "compatibility form"
@@ -47,10 +42,167 @@ def is_han(ch: str) -> bool:
             or 0xF900 <= cp <= 0xFAFF or 0x2E80 <= cp <= 0x2FDF or cp == 0x3007)
 
 
-MAX_FOLD_ROUNDS = 3
 MAX_READINGS = 4  # per character in pinyin.tsv: the kernel keeps this many (the shipped table has ≤ 3)
 MAX_SYLLABLE = 12  # letters in a reading: the kernel's screen packs a syllable's letters into 64 bits
 kernel.require(READINGS=MAX_READINGS, MAX_SYLLABLE=MAX_SYLLABLE)
+
+
+STAGES = ("whole", "each", "visual")
+OPS = ("delete", "map", "nfkc", "keep")
+SCOPES = {  # which characters a step applies to (a string of several characters is no Han character)
+    "any": lambda text: True,
+    "han": lambda text: len(text) == 1 and is_han(text),
+    "non-han": lambda text: not (len(text) == 1 and is_han(text)),
+    "other": lambda text: not text.isascii() and not (len(text) == 1 and is_han(text)),
+    "letter-like": lambda text: not (len(text) == 1 and is_han(text))
+    and not unicodedata.normalize("NFKC", text).isascii(),
+}
+CHANNELS = (INVISIBLE, WIDTH, RADICAL, TRADITIONAL, VARIANT, CROSS_SCRIPT, NOISE, "look-alike")
+_STEP_KEYS = {"stage": STAGES, "op": OPS, "table": None, "only": tuple(SCOPES), "then": ("nfkc",),
+              "channel": CHANNELS}
+
+
+class Step(NamedTuple):
+    stage: str
+    op: str
+    table: str | None  # the table's file name in the chars directory (delete and map)
+    only: str  # a key of SCOPES
+    then_nfkc: bool  # NFKC applied to what the table maps to
+    channel: str
+
+
+class Chain:
+    """The declared steps of ``chain.toml`` over the tables they name: folds one character (``fold``)."""
+
+    def __init__(self, steps: tuple[Step, ...], rounds: int, tables: dict[str, Any]) -> None:
+        missing = sorted({s.table for s in steps if s.table} - set(tables))
+        if missing:
+            raise ValueError(f"the chain's tables {', '.join(missing)} were not given")
+        self.steps, self.rounds = steps, rounds
+        bound = [(s, tables[s.table] if s.table else None, SCOPES[s.only]) for s in steps]
+        self._whole = [b for b in bound if b[0].stage == "whole"]
+        self._each = [b for b in bound if b[0].stage == "each"]
+        self._visual = [table for step, table, _ in bound if step.stage == "visual"]
+
+    @staticmethod
+    def read(path: Path) -> tuple[tuple[Step, ...], int]:
+        """The steps and rounds of a chain file; an unknown key, op, stage, scope or channel, a missing table or
+        a step its stage cannot take is refused with the file's path and line."""
+        text = read_text(path)
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise LexiconError(path, getattr(exc, "lineno", None), f"invalid TOML: {exc}") from None
+        lines = text.split("\n")
+        for key in data:
+            if key not in ("rounds", "step"):
+                raise LexiconError(path, key_line(lines, key, 1, len(lines) + 1),
+                                   f"unknown key {key!r}; a chain holds rounds and [[step]] tables")
+        rounds = data.get("rounds")
+        if not isinstance(rounds, int) or isinstance(rounds, bool) or not 0 <= rounds <= 10:
+            raise LexiconError(path, key_line(lines, "rounds", 1, len(lines) + 1), "rounds must be 0 to 10")
+        entries = data.get("step")
+        if not isinstance(entries, list) or not entries:
+            raise LexiconError(path, None, "lists no [[step]]")
+        steps = []
+        for (start, end), entry in zip(table_blocks(lines, "step"), entries):
+            def fail(key: str | None, message: str):
+                return LexiconError(path, (key_line(lines, key, start, end) if key else None) or start, message)
+            for key, value in entry.items():
+                allowed = _STEP_KEYS.get(key, ())
+                if key not in _STEP_KEYS:
+                    raise fail(key, f"unknown key {key!r}; known: {', '.join(_STEP_KEYS)}")
+                if not isinstance(value, str) or (allowed is not None and value not in allowed):
+                    raise fail(key, f"{key} must be one of {', '.join(allowed)}, got {value!r}" if allowed
+                               else f"{key} must be a file name")
+            for key in ("stage", "op", "channel"):
+                if key not in entry:
+                    raise fail(None, f"a step needs {key}")
+            op, table = entry["op"], entry.get("table")
+            if (op in ("delete", "map")) != (table is not None):
+                raise fail("table", f"a {op} step {'needs' if table is None else 'takes no'} table")
+            if "then" in entry and op != "map":
+                raise fail("then", "only a map step takes then")
+            if table is not None and not (path.parent / table).is_file():
+                raise fail("table", f"table {table!r} is not in {path.parent}")
+            if entry["stage"] == "visual" and op != "map":
+                raise fail("op", "the visual stage only maps")
+            if entry["stage"] == "whole" and op == "keep":
+                raise fail("op", "keep is a step of the each stage")
+            steps.append(Step(entry["stage"], op, table, entry.get("only", "any"), entry.get("then") == "nfkc",
+                              entry["channel"]))
+        return tuple(steps), rounds
+
+    def fold(self, ch: str) -> Fold:
+        """The variant form of one input character: the chain, then again on its result until nothing changes."""
+        folded = self._fold_once(ch)
+        for _ in range(self.rounds):
+            again = [self._fold_once(c) for c in folded.text]
+            text = "".join(f.text for f in again)
+            if text == folded.text:
+                break
+            folded = Fold(text, folded.steps + tuple(step for f in again for step in f.steps))
+        return folded
+
+    def _fold_once(self, ch: str) -> Fold:
+        steps: list[tuple[str, str, str]] = []
+        text = ch
+        for step, table, applies in self._whole:  # the first that applies
+            if not applies(ch):
+                continue
+            if step.op == "delete":
+                if ch in table:
+                    return Fold("", ((ch, "", step.channel),))
+                continue
+            if step.op == "map":
+                mapped = table.get(ch)
+                if mapped is None or mapped == ch:
+                    continue
+                text = unicodedata.normalize("NFKC", mapped) if step.then_nfkc else mapped
+            else:  # nfkc
+                text = unicodedata.normalize("NFKC", ch)
+            if text != ch or step.op != "nfkc":
+                steps.append((ch, text, step.channel))
+            break
+        return Fold("".join([self._each_one(c, steps) for c in text]), tuple(steps))
+
+    def _each_one(self, c: str, steps: list[tuple[str, str, str]]) -> str:
+        for step, table, applies in self._each:
+            if not applies(c):
+                continue
+            if step.op == "delete":
+                if c in table:
+                    steps.append((c, "", step.channel))
+                    return ""
+            elif step.op == "map":
+                mapped = table.get(c)
+                if mapped is not None and mapped != c:
+                    mapped = unicodedata.normalize("NFKC", mapped) if step.then_nfkc else mapped
+                    steps.append((c, mapped, step.channel))
+                    c = mapped
+            elif step.op == "nfkc":
+                mapped = unicodedata.normalize("NFKC", c)
+                if mapped != c:
+                    steps.append((c, mapped, step.channel))
+                    c = mapped
+            else:  # keep
+                kept = []
+                for x in c:
+                    category = unicodedata.category(x)
+                    # Letters and digits carry the name; everything else (spaces, punctuation, symbols, emoji,
+                    # marks, controls) is decoration an impostor inserts to break matching.
+                    if category[0] == "L" or category == "Nd":
+                        kept.append(x.casefold())
+                    else:
+                        steps.append((x, "", step.channel))
+                c = "".join(kept)
+        return c
+
+    def visual_of(self, c: str) -> str:
+        """The look-alike cluster representative of a variant-form character (itself when it has none)."""
+        for table in self._visual:
+            c = table.get(c, c)
+        return c
 
 
 class CharTables:
@@ -59,12 +211,13 @@ class CharTables:
     def __init__(self, chars_dir: Path) -> None:
         self.dir = chars_dir
         self.sources: list = []  # the tables read, for `impostor lexicon list`
-        self.ignorable = {row["from"] for _, row in self._table("ignorable.tsv", ("from",)).rows}
-        self.radicals = self._map("radicals.tsv")
-        self.t2s = self._map("t2s.tsv")
-        self.variants = self._map("variants.tsv")
-        self.uts39 = self._map("uts39.tsv")
-        self.visual = self._map("visual.tsv")
+        steps, rounds = Chain.read(chars_dir / "chain.toml")
+        tables: dict[str, Any] = {}
+        for step in steps:
+            if step.table and step.table not in tables:
+                tables[step.table] = self._map(step.table) if step.op == "map" else \
+                    {row["from"] for _, row in self._table(step.table, ("from",)).rows}
+        self.chain = Chain(steps, rounds, tables)
         self.near: dict[tuple[str, str], float] = {}
         for lineno, row in self._table("visual_near.tsv", ("a", "b", "cost")).rows:
             try:
@@ -112,74 +265,15 @@ class CharTables:
         """The variant form of one input character (cached)."""
         cached = self._folds.get(ch)
         if cached is None:
-            cached = self._compute_fold(ch)
-            # Folding ends at a fixed point, so that a folded name folds to itself: a folded character can fold
-            # further (Ö→ö by case, then UTS #39 takes ö to its prototype ة).
-            for _ in range(MAX_FOLD_ROUNDS):
-                again = [self._compute_fold(c) for c in cached.text]
-                text = "".join(f.text for f in again)
-                if text == cached.text:
-                    break
-                cached = Fold(text, cached.steps + tuple(step for f in again for step in f.steps))
-            self._folds[ch] = cached
+            cached = self._folds[ch] = self.chain.fold(ch)
             if cached.steps:
                 self.changed[ch] = cached.steps
         return cached
 
-    def _compute_fold(self, ch: str) -> Fold:
-        if ch in self.ignorable:
-            return Fold("", ((ch, "", INVISIBLE),))
-        steps: list[tuple[str, str, str]] = []
-        # Radicals first: NFKC maps Kangxi radicals but not the supplement (⺠); the table covers both.
-        text = self.radicals.get(ch)
-        if text is not None:
-            steps.append((ch, text, RADICAL))
-        else:
-            text = unicodedata.normalize("NFKC", ch)
-            # A look-alike letter is mapped as written: NFKC first would turn Greek Ϲ into Σ, which looks like
-            # nothing Latin.  Compatibility forms that NFKC brings to ASCII (Ａ, ①) keep that reading.
-            if not text.isascii() and not is_han(ch) and ch in self.uts39:
-                text = unicodedata.normalize("NFKC", self.uts39[ch])
-                steps.append((ch, text, CROSS_SCRIPT))
-            elif text != ch:
-                steps.append((ch, text, WIDTH))
-        out = []
-        for c in text:
-            out.append(self._fold_one(c, steps))
-        return Fold("".join(out), tuple(steps))
-
-    def _fold_one(self, c: str, steps: list[tuple[str, str, str]]) -> str:
-        if c in self.ignorable:
-            steps.append((c, "", INVISIBLE))
-            return ""
-        if is_han(c):
-            for table, channel in ((self.radicals, RADICAL), (self.t2s, TRADITIONAL), (self.variants, VARIANT)):
-                mapped = table.get(c)
-                if mapped and mapped != c:
-                    steps.append((c, mapped, channel))
-                    c = mapped
-            return c
-        if not c.isascii():
-            mapped = self.uts39.get(c)
-            if mapped is not None and mapped != c:
-                mapped = unicodedata.normalize("NFKC", mapped)
-                steps.append((c, mapped, CROSS_SCRIPT))
-                c = mapped
-        out = []
-        for x in c:
-            category = unicodedata.category(x)
-            # Letters and digits carry the name; everything else (spaces, punctuation, symbols, emoji, marks,
-            # controls) is decoration an impostor inserts to break matching.
-            if category[0] == "L" or category == "Nd":
-                out.append(x.casefold())
-            else:
-                steps.append((x, "", NOISE))
-        return "".join(out)
-
     # -- the visual form and pinyin ----------------------------------------------------------------------------
     def visual_of(self, c: str) -> str:
         """The look-alike cluster representative of a variant-form character (itself when it has none)."""
-        return self.visual.get(c, c)
+        return self.chain.visual_of(c)
 
     def readings(self, c: str) -> tuple[str, ...]:
         """Toneless pinyin readings of a variant-form Han character, most common first (heteronyms included)."""

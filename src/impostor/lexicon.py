@@ -211,10 +211,10 @@ def read_manifest(path: Path | str) -> list[FileSpec]:
     except tomllib.TOMLDecodeError as exc:
         raise LexiconError(path, getattr(exc, "lineno", None), f"invalid TOML: {exc}") from None
     text_lines = text.split("\n")
-    blocks = _file_blocks(text_lines)
+    blocks = table_blocks(text_lines, "file")
     for key in data:
         if key != "file":
-            raise LexiconError(path, _key_line(text_lines, key, 1, len(text_lines) + 1),
+            raise LexiconError(path, key_line(text_lines, key, 1, len(text_lines) + 1),
                                f"unknown key {key!r}; a manifest holds only [[file]] tables")
     entries = data.get("file", [])
     if not isinstance(entries, list):
@@ -222,7 +222,7 @@ def read_manifest(path: Path | str) -> list[FileSpec]:
     specs = []
     for i, entry in enumerate(entries, start=1):
         start, end = blocks[i - 1] if i <= len(blocks) else (None, None)
-        key_lines = {key: _key_line(text_lines, key, start, end) for key in entry} if start is not None else {}
+        key_lines = {key: key_line(text_lines, key, start, end) for key in entry} if start is not None else {}
         for key, value in entry.items():
             if key not in _SPEC_KEYS:
                 raise LexiconError(path, key_lines.get(key) or start,
@@ -248,13 +248,14 @@ def read_manifest(path: Path | str) -> list[FileSpec]:
     return specs
 
 
-def _file_blocks(lines: list[str]) -> list[tuple[int, int]]:
-    """The line spans (first line, line after the last) of each ``[[file]]`` table of a manifest's lines."""
-    starts = [n for n, line in enumerate(lines, 1) if line.strip().replace(" ", "") == "[[file]]"]
+def table_blocks(lines: list[str], name: str) -> list[tuple[int, int]]:
+    """The line spans (first line, line after the last) of each ``[[name]]`` table of a TOML file's lines."""
+    opening = re.compile(rf"^\s*\[\[\s*{re.escape(name)}\s*\]\]")
+    starts = [n for n, line in enumerate(lines, 1) if opening.match(line)]
     return list(zip(starts, starts[1:] + [len(lines) + 1]))
 
 
-def _key_line(lines: list[str], key: str, start: int, end: int) -> int | None:
+def key_line(lines: list[str], key: str, start: int, end: int) -> int | None:
     """The line, from ``start`` to before ``end``, that sets ``key`` (or opens the table ``[key]`` / ``[[key]]``)."""
     pattern = re.compile(rf"^\s*(?:{re.escape(key)}\s*=|\[\[?\s*{re.escape(key)}\s*\]\]?)")
     return next((number for number in range(start, end) if pattern.match(lines[number - 1])), None)

@@ -415,6 +415,13 @@ def _process_exists(pid: int) -> bool:
     return True
 
 
+def verdict_arrow_fields(pa, reasons_as_json: bool = False) -> list[tuple[str, Any]]:
+    """The verdict's columns (``verdict_columns``) with their Arrow types: scan's Parquet, the batch state (reasons
+    as JSON text) and Spark (which derives its own types from these)."""
+    return [("decision", pa.string()), ("score", pa.float64()), ("category", pa.string()), ("target", pa.string()),
+            ("reasons", pa.string() if reasons_as_json else pa.list_(pa.string())), ("status", pa.string())]
+
+
 def parquet_schema(pa, fields: tuple[str, ...]):
-    types = {"line": pa.int64(), "score": pa.float64(), "reasons": pa.list_(pa.string())}
+    types = {"line": pa.int64(), **dict(verdict_arrow_fields(pa))}
     return pa.schema([(f, types.get(f, pa.string())) for f in fields])

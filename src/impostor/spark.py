@@ -20,7 +20,7 @@ from .atomic import write_atomically
 from .batch import (FLAGGED, BatchOptions, RunReport, check_unique_ids, duplicate_id, flagged_since, plan_run,
                     require_columns, snapshot_columns, snapshot_format, verdict_schema, write_outputs)
 from .config import Settings
-from .output import verdict_columns
+from .output import verdict_arrow_fields, verdict_columns
 from .records import InputError
 
 BUCKETS = 16  # units of resumption: each bucket's verdicts are saved as it finishes
@@ -59,22 +59,17 @@ def screen(df, column: str = "name", id_column: str | None = None, settings: Set
     """``df`` with the verdict columns added: decision, score, category, target, reasons (array of strings, or a
     JSON string with ``reasons_as_json``), status and lexicon_version."""
     import pyarrow as pa
-    from pyspark.sql.types import ArrayType, DoubleType, StringType, StructField, StructType
+    from pyspark.sql.pandas.types import from_arrow_schema
+    from pyspark.sql.types import StructType
 
     options_json = df.sparkSession.sparkContext.broadcast(
         json.dumps(detector_options(settings or Settings()), sort_keys=True))
-    reasons_type = StringType() if reasons_as_json else ArrayType(StringType())
-    added = [StructField("decision", StringType()), StructField("score", DoubleType()),
-             StructField("category", StringType()), StructField("target", StringType()),
-             StructField("reasons", reasons_type), StructField("status", StringType()),
-             StructField("lexicon_version", StringType())]
+    arrow_types = dict(verdict_arrow_fields(pa, reasons_as_json)) | {"lexicon_version": pa.string()}
+    added = from_arrow_schema(pa.schema(list(arrow_types.items()))).fields  # the Spark types of the same columns
     clashing = [f.name for f in added if f.name in df.columns]
     if clashing:
         raise InputError(f"the DataFrame already has column(s) {', '.join(clashing)}")
     schema = StructType(df.schema.fields + added)
-
-    arrow_types = {"decision": pa.string(), "score": pa.float64(), "category": pa.string(), "target": pa.string(),
-                   "reasons": pa.string() if reasons_as_json else pa.list_(pa.string()), "status": pa.string()}
 
     def screen_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         detector = _detector(options_json.value)
@@ -122,8 +117,10 @@ def run_spark(settings: Settings, lexicon_version: str, options: BatchOptions,
     tasks within a bucket).  ``on_chunk(buckets done, BUCKETS)`` is called after each saved bucket."""
     _, _, F = _spark()
     import pyarrow as pa
+    from pyspark.sql.pandas.types import from_arrow_schema
 
     state_arrow_schema = verdict_schema(pa)
+    state_schema = from_arrow_schema(state_arrow_schema)  # the state's columns as Spark reads and makes them
     started = time.monotonic()
     spark = session()
 
@@ -144,7 +141,7 @@ def run_spark(settings: Settings, lexicon_version: str, options: BatchOptions,
     # 1. Join with the state (the local engine's steps, as DataFrames).
     names = state_arrow_schema.names
     if full:
-        previous = spark.createDataFrame([], ", ".join(f"{c} {'double' if c == 'score' else 'string'}" for c in names))
+        previous = spark.createDataFrame([], state_schema)
     else:
         previous = spark.read.parquet(str(state.accounts))
     previous = previous.select(*[F.col(c).alias(c if c == "id" else f"prev_{c}") for c in names])
@@ -155,7 +152,6 @@ def run_spark(settings: Settings, lexicon_version: str, options: BatchOptions,
     joined = joined.withColumn("_changed", F.coalesce(changed, F.lit(True))).cache()
 
     # 2. Screen what changed, bucket by bucket; each finished bucket is saved, so a killed run resumes after it.
-    state_schema = ", ".join(f"{c} {'double' if c == 'score' else 'string'}" for c in names)
     to_screen = (joined.where("_changed")
                  .select("id", "name", "prev_decision", "prev_target", "prev_flagged_since")
                  .withColumn("_bucket", F.pmod(F.xxhash64("id"), F.lit(BUCKETS))))
