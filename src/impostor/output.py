@@ -170,11 +170,17 @@ def jsonl_rows(records: list[Record], verdicts: list[Verdict], statuses: list[st
     if before == ("line",) and len(tails) == 1:  # the common case: one bytes object for the chunk, none per row
         return kernel.backend.join_rows(b'{"line": ', list(map(_line, records)), b", ", members, tails[statuses[0]])
     # Each row's own fields (file, line, id) through a template: json.dumps per field would cost most of a row.
-    template = "{" + "".join(f"{_dumps(f)}: %s, " for f in before)
+    template = _jsonl_head(before)
     own = map(operator.attrgetter(*before), records)
     values = own if len(before) > 1 else zip(own)  # attrgetter of one field gives the value, not a tuple
     heads = [escape_jsonl(template % tuple(map(_json_value, row))).encode() for row in values]
     return b"".join(b"".join(row) for row in zip(heads, members, map(tails.__getitem__, statuses)))
+
+
+def _jsonl_head(before: tuple[str, ...]) -> str:
+    """The start of a JSONL row up to the verdict's members, as a %-template of the row's own fields ``before``
+    them (each a JSON value, ``_json_value``)."""
+    return "{" + "".join(f"{_dumps(f)}: %s, " for f in before)
 
 
 def _jsonl_tail(after: tuple[str, ...], status: str, lexicon_version: str) -> bytes:
@@ -192,8 +198,7 @@ def row_head(label: str, fmt: str, fields: tuple[str, ...]) -> bytes:
     if set(before) - {"file"}:
         raise ValueError(f"unexpected output fields {fields}")
     if fmt == "jsonl":
-        return escape_jsonl("{" + "".join(f"{_dumps(f)}: {_json_value(label)}, " for f in before)
-                            + '"line": ').encode()
+        return escape_jsonl(_jsonl_head(before) % ((_json_value(label),) * len(before)) + '"line": ').encode()
     if not before:
         return b""
     return delimited([[label, "-"]], fmt)[:-2].encode()  # the file's cell and the separator after it
