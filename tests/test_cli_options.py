@@ -312,3 +312,26 @@ def test_a_misspelt_or_incomplete_scoring_toml_is_refused_with_its_path(tmp_path
     scoring.write_text(text.replace(edit[0], edit[1]), encoding="utf-8")
     code, _, err = run(["check", "--lexicons", str(lexicons), "统计局"])
     assert code == 2 and str(scoring) in err and message in err, err
+
+
+@pytest.mark.parametrize("size, given, expected", [
+    ("small", None, 1), ("large", None, 0), ("stdin", None, 1), ("large", "1", 1), ("small", "2", 2)])
+def test_scan_uses_every_core_by_default_for_large_inputs(tmp_path, monkeypatch, size, given, expected):
+    """Like ripgrep: an input of 4 MiB or more is screened by one worker per core unless -j says otherwise; a
+    small input, or standard input (its size unknown), by this process alone."""
+    from click.testing import CliRunner
+
+    from impostor import cli
+    from impostor.scan import PARALLEL_FROM_BYTES
+
+    src = tmp_path / "names.txt"
+    line = "光明的未来\n".encode()
+    src.write_bytes(line * (PARALLEL_FROM_BYTES // len(line) + 1 if size == "large" else 3))
+    asked = []
+    real = cli.run_scan
+    monkeypatch.setattr(cli, "run_scan", lambda *args, **kw: asked.append(kw["workers"]) or real(*args, **kw))
+    args = ["scan", "-q", "-o", str(tmp_path / "out.jsonl")] + (["-j", given] if given else [])
+    result = CliRunner().invoke(cli.cli, args + (["-"] if size == "stdin" else [str(src)]),
+                                input="光明的未来\n" if size == "stdin" else None)
+    assert result.exit_code == 0, result.output
+    assert asked == [expected]

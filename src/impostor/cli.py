@@ -29,7 +29,7 @@ from .parallel import WorkerDied
 from .serve import ListenError
 from .output import OUTPUT_FORMATS, Sink
 from .records import INPUT_FORMATS, InputError, InputOptions
-from .scan import FAIL_ON, ONLY, Progress, input_size, output_fields, run_scan
+from .scan import FAIL_ON, ONLY, Progress, default_workers, input_size, output_fields, run_scan
 
 EXIT_FOUND, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED = 1, 2, 130, 143
 DECISION_COLOURS = {BLOCK: "red", REVIEW: "yellow", PASS: "green"}
@@ -190,15 +190,16 @@ def explain(name: str, account_id: str | None, **options: Any) -> None:
               help="Write only these rows (flagged = block and review).")
 @click.option("--fail-on", type=click.Choice(sorted(FAIL_ON)), default=None,
               help="Exit 1 if any row is block (or block or review).")
-@click.option("--workers", "-j", type=click.IntRange(min=0), default=1, show_default=True,
-              help="Processes to screen with; 0 = one per core. Output order is kept.")
+@click.option("--workers", "-j", type=click.IntRange(min=0), default=None,
+              help="Processes to screen with; 0 = one per core. Output order is kept.  [default: one per core for "
+                   "inputs of 4 MiB or more, else 1]")
 @click.option("--with-version", is_flag=True, help="Add a lexicon_version column to every row.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress line on stderr  [default: when stderr is a terminal]")
 @click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
 @detector_options
 def scan(files: tuple[str, ...], input_format: str | None, column: str | None, id_column: str | None,
-         encoding: str, fmt: str, output: str | None, only: str | None, fail_on: str | None, workers: int,
+         encoding: str, fmt: str, output: str | None, only: str | None, fail_on: str | None, workers: int | None,
          with_version: bool, progress: bool | None, quiet: bool, **options: Any) -> None:
     """Screen FILES (or standard input: '-' or nothing): one output row per input record, in order.
 
@@ -211,7 +212,10 @@ def scan(files: tuple[str, ...], input_format: str | None, column: str | None, i
     _bulk_gc()
     fields = output_fields(len(inputs) > 1, id_column is not None, with_version)
     show_progress = sys.stderr.isatty() if progress is None else progress
-    meter = Progress(sys.stderr, input_size(inputs)) if show_progress else None
+    size = input_size(inputs)
+    meter = Progress(sys.stderr, size) if show_progress else None
+    if workers is None:
+        workers = default_workers(size)
     _terminate_on_sigterm()
     with Sink(output, fmt, fields) as sink:
         for notice in sink.notices:

@@ -216,6 +216,15 @@ class ByteMeter:
             return self.finished
 
 
+PARALLEL_FROM_BYTES = 4 << 20  # inputs this large are screened on every core by default (as ripgrep does)
+
+
+def default_workers(size: int | None) -> int:
+    """Workers when none are asked for: one per core (0) for inputs of PARALLEL_FROM_BYTES or more, where starting
+    them pays for itself; one for smaller inputs and for standard input, whose size is not known."""
+    return 0 if size is not None and size >= PARALLEL_FROM_BYTES else 1
+
+
 def input_size(paths: list[str]) -> int | None:
     try:
         return sum(os.path.getsize(p) for p in paths) if "-" not in paths else None
